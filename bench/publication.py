@@ -1,0 +1,185 @@
+"""Benchmark of the founder's dashboard.
+
+``founder_dashboard``: /f/<slug>/dashboard/ of a founder with 100 institutions,
+each with 5 school years of published self-assessment cycles (ratings of 16
+indicators under 4 directions) and 5 questionnaires with responses; the time over
+the bare route (goals: ratio ≤ 6.5, ≤ 10 queries). ``cold_queries``: the first
+request, which also computes the final cycles' direction scores in SQL.
+"""
+
+import random
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import insert
+
+from bench.harness import (
+    Result,
+    benchmark,
+    count_queries,
+    get_ok,
+    page_against_bare,
+    signed_in_client,
+)
+from dozq.assessment.models import AssessmentCycle, CycleStatus, ItemAssessment
+from dozq.auth.models import User
+from dozq.catalog.models import CatalogItem, InstitutionCatalog, ItemKind, Origin, WordingStatus
+from dozq.db import db, utcnow
+from dozq.quality_system.models import LevelColour, LevelScale, ModelKind, ScaleLevel
+from dozq.regulation.models import EditionStatus, RegulationEdition
+from dozq.surveys.models import Channel, Questionnaire, SurveyAudience, SurveyResponse
+from dozq.tenancy.models import Founder, FounderAdmin, Institution, InstitutionKind
+from dozq.tenancy.scope import Scope, tenant_scope
+
+INSTITUTIONS = 100
+YEARS = 5
+RESPONSES = 20
+LEVELS = [
+    ("перший (високий)", LevelColour.GREEN, "3.60"),
+    ("другий (достатній)", LevelColour.TEAL, "2.60"),
+    ("третій (вимагає покращення)", LevelColour.YELLOW, "1.60"),
+    ("четвертий (низький)", LevelColour.RED, "1.00"),
+]
+
+
+def _catalog(institution_id) -> list[CatalogItem]:
+    catalog = InstitutionCatalog(name="Каталог", origin=Origin.DOZQ_STARTER)
+    db.session.add(catalog)
+    db.session.flush()
+    indicators = []
+
+    def item(kind, code, parent):
+        node = CatalogItem(
+            catalog_id=catalog.id,
+            parent_id=parent.id if parent else None,
+            kind=kind,
+            code=code,
+            text=f"{kind.label} {code}",
+            wording_status=WordingStatus.QUOTED_BY_ZDO,
+        )
+        db.session.add(node)
+        db.session.flush()
+        return node
+
+    for d in range(1, 5):
+        direction = item(ItemKind.DIRECTION, f"{d}", None)
+        for r in range(1, 3):
+            requirement = item(ItemKind.REQUIREMENT, f"{d}.{r}", direction)
+            criterion = item(ItemKind.CRITERION, f"{d}.{r}.1", requirement)
+            for i in range(1, 3):
+                indicators.append(item(ItemKind.INDICATOR, f"{d}.{r}.1.{i}", criterion))
+    return catalog, indicators
+
+
+def _prepare(app):
+    rng = random.Random(7)
+    this_year = date.today().year
+    with app.app_context():
+        founder = Founder(slug="bench-founder", name="Відділ освіти Бенчмаркової ради")
+        user = User(email="founder@bench.example.com", full_name="Адміністратор засновника")
+        db.session.add_all([founder, user])
+        db.session.flush()
+        with tenant_scope(db.session, Scope.for_founder(founder.id, ())):
+            db.session.add(FounderAdmin(founder_id=founder.id, user_id=user.id))
+            institutions = []
+            for n in range(INSTITUTIONS):
+                institution = Institution(
+                    founder_id=founder.id,
+                    slug=f"zdo-{n:03d}",
+                    full_name=f"Заклад дошкільної освіти № {n + 1}",
+                    short_name=f"ЗДО № {n + 1:03d}",
+                    kind=InstitutionKind.NURSERY_KINDERGARTEN,
+                )
+                db.session.add(institution)
+                institutions.append(institution)
+            db.session.flush()
+        for institution in institutions:
+            with tenant_scope(db.session, Scope.for_institution(institution)):
+                catalog, indicators = _catalog(institution.id)
+                scale = LevelScale(
+                    number=1, title="Шкала", min_score=Decimal("1"), max_score=Decimal("4")
+                )
+                scale.levels = [
+                    ScaleLevel(rank=rank, name=name, colour=colour, min_score=Decimal(low))
+                    for rank, (name, colour, low) in enumerate(LEVELS, start=1)
+                ]
+                db.session.add(scale)
+                db.session.add(
+                    RegulationEdition(
+                        number=1,
+                        title="Положення",
+                        status=EditionStatus.PUBLISHED,
+                        published_at=utcnow(),
+                    )
+                )
+                cycles = [
+                    AssessmentCycle(
+                        title=f"Самооцінювання {year}/{year + 1}",
+                        school_year=year,
+                        starts_on=date(year, 9, 1),
+                        ends_on=date(year + 1, 5, 31),
+                        model_kind=ModelKind.ANNUAL_COMPREHENSIVE,
+                        status=CycleStatus.PUBLISHED,
+                        catalog_id=catalog.id,
+                        scale=scale,
+                    )
+                    for year in range(this_year - YEARS, this_year)
+                ]
+                questionnaires = [
+                    Questionnaire(
+                        title="Задоволеність батьків",
+                        audience=SurveyAudience.PARENTS,
+                        school_year=year,
+                        series_key=f"s{institution.id}",
+                        published_at=utcnow(),
+                        expected_respondents=40,
+                    )
+                    for year in range(this_year - YEARS, this_year)
+                ]
+                db.session.add_all(cycles + questionnaires)
+                db.session.flush()
+                db.session.execute(
+                    insert(ItemAssessment),
+                    [
+                        {
+                            "cycle_id": cycle.id,
+                            "item_id": indicator.id,
+                            "score": Decimal(rng.choice(("2.00", "2.50", "3.00", "3.50", "4.00"))),
+                            "institution_id": institution.id,
+                            "version": 1,
+                        }
+                        for cycle in cycles
+                        for indicator in indicators
+                    ],
+                )
+                db.session.execute(
+                    insert(SurveyResponse),
+                    [
+                        {
+                            "questionnaire_id": questionnaire.id,
+                            "submitted_on": date(questionnaire.school_year, 10, 1),
+                            "school_year": questionnaire.school_year,
+                            "channel": Channel.ONLINE,
+                            "audience": SurveyAudience.PARENTS,
+                            "institution_id": institution.id,
+                        }
+                        for questionnaire in questionnaires
+                        for _ in range(rng.randrange(RESPONSES // 2, RESPONSES))
+                    ],
+                )
+        db.session.commit()
+        return user.id
+
+
+@benchmark("founder_dashboard")
+def founder_dashboard(app) -> Result:
+    user_id = _prepare(app)
+    with app.app_context():
+        client = signed_in_client(app, db.session.get(User, user_id))
+    url = "/f/bench-founder/dashboard/"
+    # The first request computes the final cycles' direction scores (one aggregate
+    # statement) and keeps them; the measure is the page as it is served from then on.
+    cold = count_queries(app, get_ok(client, url))
+    return page_against_bare(
+        app, client, url, cold_queries=cold, institutions=INSTITUTIONS, years=YEARS
+    )

@@ -1,0 +1,1 @@
+"""Catalog of criteria and indicators: platform templates and institutions' own copies."""

@@ -1,0 +1,1 @@
+"""Personal data of an institution's people: exports and erasure on request."""

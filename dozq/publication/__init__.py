@@ -1,0 +1,1 @@
+"""Publication: internal monitoring programmes and the institution's public pages."""

@@ -1,0 +1,1 @@
+"""The internal quality system (ВСЗЯО): the configuration of one institution."""

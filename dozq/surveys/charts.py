@@ -1,0 +1,207 @@
+"""Charts drawn on the server as accessible SVG.
+
+Each chart is an ``<svg role="img">`` named by its ``<title>`` and summarised by
+its ``<desc>`` (``aria-labelledby`` / ``aria-describedby``), carries its numbers as text labels,
+and is shown with its table beside it. Colours are presentation attributes
+(``fill``), never ``style`` attributes: the Content-Security-Policy forbids those.
+"""
+
+from markupsafe import Markup, escape
+
+WIDTH = 640
+VALUE_AREA = 130
+FONT = 15
+LINE = 19
+BAR = 22
+GAP = 14
+TEXT = "#1f2937"
+MUTED = "#4b5563"
+TRACK = "#e5e7eb"
+BAR_FILL = "#1d4ed8"
+#: From «worst» to «best»; dark ends carry white text, light middles dark text.
+SCALE_COLOURS = {
+    3: ["#b91c1c", "#d1d5db", "#15803d"],
+    4: ["#b91c1c", "#fca5a5", "#86efac", "#15803d"],
+    5: ["#b91c1c", "#fca5a5", "#d1d5db", "#86efac", "#15803d"],
+}
+DARK = {"#b91c1c", "#15803d", "#1d4ed8", "#1e3a8a", "#0f766e", "#7c3aed"}
+YEAR_COLOURS = ["#93c5fd", "#1d4ed8", "#1e3a8a", "#0f766e", "#7c3aed"]
+WRAP = 72
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.0f}\u00a0%"
+
+
+def decimal(value: float | None, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{places}f}".replace(".", ",")
+
+
+def _lines(text: str, width: int = WRAP) -> list[str]:
+    """Greedy word wrap (textwrap's generality costs more than a whole chart)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while len(word) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not current:
+            current = word
+        elif len(current) + 1 + len(word) <= width:
+            current = f"{current} {word}"
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def _text(x, y, content, *, size=FONT, fill=TEXT, anchor="start", weight=None) -> str:
+    bold = f' font-weight="{weight}"' if weight else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" '
+        f'text-anchor="{anchor}"{bold}>{escape(content)}</text>'
+    )
+
+
+def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} '
+        f'{height:.0f}" role="img" focusable="false" '
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>"
+    )
+
+
+def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int, float | None]]) -> Markup:
+    """Horizontal bars: one per option, its label above, «count (share)» after it.
+    Shares are of the respondents, so bars of a multiple choice may add up past 100 %."""
+    body = []
+    y = 4.0
+    bar_width = WIDTH - VALUE_AREA
+    for label, count, value in rows:
+        for line in _lines(label):
+            y += LINE
+            body.append(_text(0, y - 4, line))
+        y += 4
+        body.append(f'<rect x="0" y="{y:.1f}" width="{bar_width}" height="{BAR}" fill="{TRACK}"/>')
+        length = bar_width * (value or 0)
+        if length > 0:
+            body.append(
+                f'<rect x="0" y="{y:.1f}" width="{length:.1f}" height="{BAR}" fill="{BAR_FILL}"/>'
+            )
+        body.append(_text(bar_width + 8, y + BAR - 6, f"{count} ({percent(value)})", weight="600"))
+        y += BAR + GAP
+    top = max(rows, key=lambda row: row[1], default=None)
+    desc = (
+        f"Найчастіша відповідь: «{top[0]}», {top[1]} ({percent(top[2])})."
+        if top and top[1]
+        else "Відповідей ще немає."
+    )
+    return _svg(chart_id, title, desc, y, body)
+
+
+def scale_chart(
+    chart_id: str, title: str, rows: list[tuple[str, int, float | None]], mean: float | None
+) -> Markup:
+    """One bar split by the points of a scale (lowest left), with a legend below."""
+    colours = SCALE_COLOURS.get(len(rows), SCALE_COLOURS[5])
+    body = []
+    y = 8.0
+    x = 0.0
+    for (_label, _count, value), colour in zip(rows, colours, strict=False):
+        width = WIDTH * (value or 0)
+        if width <= 0:
+            continue
+        body.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{BAR + 10}" '
+            f'fill="{colour}"/>'
+        )
+        if width >= 44:
+            body.append(
+                _text(
+                    x + width / 2,
+                    y + BAR,
+                    percent(value),
+                    anchor="middle",
+                    fill="#ffffff" if colour in DARK else TEXT,
+                    weight="700",
+                )
+            )
+        x += width
+    y += BAR + 10 + GAP
+    for (label, count, value), colour in zip(rows, colours, strict=False):
+        lines = _lines(f"{label}: {count} ({percent(value)})", WRAP - 4)
+        body.append(f'<rect x="0" y="{y + 3:.1f}" width="16" height="16" fill="{colour}"/>')
+        for line in lines:
+            y += LINE
+            body.append(_text(24, y - 2, line))
+        y += 6
+    if mean is not None:
+        y += LINE
+        body.append(_text(0, y - 2, f"Середній бал: {decimal(mean)}", weight="700"))
+    y += 6
+    parts = [f"{label} — {percent(value)}" for label, _count, value in rows]
+    desc = "; ".join(parts) + (f". Середній бал {decimal(mean)}." if mean is not None else ".")
+    return _svg(chart_id, title, desc, y, body)
+
+
+def dynamics_chart(
+    chart_id: str,
+    title: str,
+    years: list[tuple[int, str]],
+    rows: list[tuple[str, dict[int, float | None]]],
+) -> Markup:
+    """Grouped bars: for each question, one bar per school year (share of positive answers)."""
+    body = []
+    y = 4.0
+    bar_width = WIDTH - VALUE_AREA
+    colours = {
+        year: YEAR_COLOURS[index % len(YEAR_COLOURS)] for index, (year, _) in enumerate(years)
+    }
+    # Legend first: the colours of the years.
+    x = 0.0
+    y += LINE
+    for year, label in years:
+        body.append(
+            f'<rect x="{x:.1f}" y="{y - 14:.1f}" width="16" height="16" fill="{colours[year]}"/>'
+        )
+        body.append(_text(x + 22, y, f"{label} н. р."))
+        x += 150
+    y += GAP
+    summary = []
+    for label, values in rows:
+        for line in _lines(label):
+            y += LINE
+            body.append(_text(0, y - 4, line, weight="600"))
+        y += 4
+        for year, year_label in years:
+            value = values.get(year)
+            body.append(
+                f'<rect x="0" y="{y:.1f}" width="{bar_width}" height="{BAR - 4}" fill="{TRACK}"/>'
+            )
+            if value:
+                body.append(
+                    f'<rect x="0" y="{y:.1f}" width="{bar_width * value:.1f}" '
+                    f'height="{BAR - 4}" fill="{colours[year]}"/>'
+                )
+            body.append(
+                _text(bar_width + 8, y + BAR - 9, f"{year_label}: {percent(value)}", size=14)
+            )
+            y += BAR
+        y += GAP
+        summary.append(
+            f"{label}: "
+            + ", ".join(f"{year_label} — {percent(values.get(year))}" for year, year_label in years)
+        )
+    desc = "Частка позитивних відповідей за навчальними роками. " + "; ".join(summary)
+    return _svg(chart_id, title, desc, y, body)

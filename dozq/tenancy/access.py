@@ -1,0 +1,161 @@
+"""Who may open which page: roles declared on views as data, tenants from the URL.
+
+``/i/<institution_slug>/…`` pages run in the scope of that institution for its
+members only; ``/f/<founder_slug>/…`` pages in the scope of the founder for its
+administrators. Anyone else gets 404, the same answer as for a page that does
+not exist; a member whose role may not use a page gets 403.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, g
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from dozq.extensions import db, login_manager
+from dozq.tenancy.models import Founder, FounderAdmin, Institution, Membership, Role
+from dozq.tenancy.scope import BYPASS_OPTION, Scope, set_scope
+
+#: Marks a page anyone may open, signed in or not.
+PUBLIC = frozenset({None})
+#: Any signed-in person, whatever their workplaces.
+SIGNED_IN = frozenset({"signed_in"})
+
+institution_bp = Blueprint("institution", __name__, url_prefix="/i/<institution_slug>")
+founder_bp = Blueprint("founder", __name__, url_prefix="/f/<founder_slug>")
+
+
+def requires(*roles: Role | str | None) -> Callable:
+    """Allow a view to the given roles; the set is kept on the view for tests and menus."""
+    allowed = frozenset(roles)
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if allowed != PUBLIC:
+                if not current_user.is_authenticated:
+                    return login_manager.unauthorized()
+                if allowed != SIGNED_IN and current_role() not in allowed:
+                    abort(403)
+            return view(*args, **kwargs)
+
+        guarded.allowed_roles = allowed
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """Open to anyone: the login page, public links, health checks."""
+    return requires(None)(view)
+
+
+def signed_in(view):
+    """Open to every signed-in person."""
+    return requires("signed_in")(view)
+
+
+def current_role() -> Role | None:
+    """The role of the signed-in person where this request works."""
+    if "role" in g:
+        return g.role
+    if current_user.is_authenticated and current_user.is_platform_admin:
+        return Role.PLATFORM_ADMIN
+    return None
+
+
+def allowed_roles(endpoint: str) -> frozenset:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "allowed_roles", frozenset())
+
+
+def can(endpoint: str) -> bool:
+    """May the current person open ``endpoint``? Menus show only what they may."""
+    allowed = allowed_roles(endpoint)
+    if allowed in (PUBLIC, SIGNED_IN):
+        return allowed == PUBLIC or current_user.is_authenticated
+    return current_role() in allowed
+
+
+def _require_sign_in() -> None:
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+
+
+@institution_bp.url_value_preprocessor
+def enter_institution(endpoint, values) -> None:
+    slug = values.pop("institution_slug")
+    _require_sign_in()
+    institution = db.session.scalar(
+        select(Institution)
+        .where(Institution.slug == slug)
+        .execution_options(**{BYPASS_OPTION: True})
+    )
+    if institution is None:
+        abort(404)
+    set_scope(db.session, Scope.for_institution(institution))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
+    if membership is None:
+        abort(404)
+    g.institution = institution
+    g.founder = institution.founder
+    g.membership = membership
+    g.role = membership.role
+
+
+@institution_bp.url_defaults
+def add_institution_slug(endpoint, values) -> None:
+    if "institution" in g:
+        values.setdefault("institution_slug", g.institution.slug)
+
+
+@founder_bp.url_value_preprocessor
+def enter_founder(endpoint, values) -> None:
+    slug = values.pop("founder_slug")
+    _require_sign_in()
+    founder = db.session.scalar(select(Founder).where(Founder.slug == slug))
+    if founder is None:
+        abort(404)
+    institution_ids = db.session.scalars(
+        select(Institution.id)
+        .where(Institution.founder_id == founder.id)
+        .execution_options(**{BYPASS_OPTION: True})
+    ).all()
+    set_scope(db.session, Scope.for_founder(founder.id, institution_ids))
+    is_admin = db.session.scalar(
+        select(FounderAdmin.id).where(FounderAdmin.user_id == current_user.id)
+    )
+    if is_admin is None:
+        abort(404)
+    g.founder = founder
+    g.role = Role.FOUNDER_ADMIN
+
+
+@founder_bp.url_defaults
+def add_founder_slug(endpoint, values) -> None:
+    if "founder" in g and "institution" not in g:
+        values.setdefault("founder_slug", g.founder.slug)
+
+
+def workplaces(user) -> tuple[list[Membership], list[FounderAdmin]]:
+    """Everywhere ``user`` works: for the switcher and the start page."""
+    bypass = {BYPASS_OPTION: True}
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(Membership.institution)
+        .where(Membership.user_id == user.id)
+        .order_by(Institution.short_name)
+        .options(contains_eager(Membership.institution))
+        .execution_options(**bypass)
+    ).all()
+    founder_roles = db.session.scalars(
+        select(FounderAdmin)
+        .join(FounderAdmin.founder)
+        .where(FounderAdmin.user_id == user.id)
+        .order_by(Founder.name)
+        .options(contains_eager(FounderAdmin.founder))
+        .execution_options(**bypass)
+    ).all()
+    return list(memberships), list(founder_roles)

@@ -1,0 +1,244 @@
+"""The tenant boundary: every ORM query of tenant data is scoped here, once.
+
+A request (or a command) sets one ``Scope`` on the session: the institution it
+works in, or a founder with all of its institutions. A ``do_orm_execute``
+listener adds loader criteria for every tenant-owned model to each SELECT,
+UPDATE and DELETE, relationship and column loads included; a ``before_flush``
+listener stamps new rows with their tenant and refuses rows of another one.
+With no scope set, touching tenant data raises ``TenantScopeError`` (fail
+closed). Crossing tenants is explicit and greppable:
+``.execution_options(all_tenants=True)``, used only inside ``dozq.tenancy``.
+
+Not covered (so not used on tenant tables): ``text()`` SQL, Core ``Table``
+statements, and objects already loaded under another scope — one request is
+one scope.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
+
+from dozq.db import Base
+
+SCOPE_KEY = "dozq.tenant_scope"
+BYPASS_OPTION = "all_tenants"
+
+
+class TenantScopeError(RuntimeError):
+    """Tenant data was touched outside, or across, the current tenant scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the current request may see: one institution, or a founder's all."""
+
+    founder_id: int
+    institution_ids: tuple[int, ...]
+    #: Set when the scope is a single institution (its pages, its public links).
+    institution_id: int | None = None
+
+    @classmethod
+    def for_institution(cls, institution) -> "Scope":
+        return cls(institution.founder_id, (institution.id,), institution.id)
+
+    @classmethod
+    def for_founder(cls, founder_id: int, institution_ids) -> "Scope":
+        return cls(founder_id, tuple(institution_ids))
+
+    def including(self, institution_id: int) -> "Scope":
+        """The same founder scope with one more (newly created) institution."""
+        return Scope(self.founder_id, (*self.institution_ids, institution_id), self.institution_id)
+
+
+class TenantRoot:
+    """The institution itself: visible only when it is in the scope."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class InstitutionOwned:
+    """Data of one institution: the large majority of dozq's tables."""
+
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institution.id", ondelete="CASCADE"), index=True
+    )
+
+
+class FounderOwned:
+    """Data of a founder as a whole (its administrators, its offers)."""
+
+    founder_id: Mapped[int] = mapped_column(
+        ForeignKey("founder.id", ondelete="CASCADE"), index=True
+    )
+
+
+class FounderOrInstitutionOwned:
+    """Rows a founder writes for itself or for one institution (invitations, audit).
+
+    In an institution's scope only that institution's rows are visible; in a
+    founder's scope, all of the founder's rows.
+    """
+
+    founder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("founder.id", ondelete="CASCADE"), index=True
+    )
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institution.id", ondelete="CASCADE"), index=True
+    )
+
+
+SCOPED_KINDS = (TenantRoot, InstitutionOwned, FounderOwned, FounderOrInstitutionOwned)
+
+
+def current_scope(session: Session) -> Scope | None:
+    return session.info.get(SCOPE_KEY)
+
+
+def set_scope(session: Session, scope: Scope | None) -> None:
+    session.info[SCOPE_KEY] = scope
+
+
+@contextmanager
+def tenant_scope(session: Session, scope: Scope) -> Iterator[Scope]:
+    """Work inside ``scope`` (commands, seeding, a service acting for a founder)."""
+    previous = current_scope(session)
+    set_scope(session, scope)
+    try:
+        yield scope
+    finally:
+        set_scope(session, previous)
+
+
+def is_scoped(cls) -> bool:
+    return issubclass(cls, SCOPED_KINDS)
+
+
+def _loader_criteria(scope: Scope) -> list:
+    ids = scope.institution_ids
+    founder_id = scope.founder_id
+    criteria = [
+        with_loader_criteria(
+            InstitutionOwned, lambda cls: cls.institution_id.in_(ids), include_aliases=True
+        ),
+        with_loader_criteria(TenantRoot, lambda cls: cls.id.in_(ids), include_aliases=True),
+        with_loader_criteria(
+            FounderOwned, lambda cls: cls.founder_id == founder_id, include_aliases=True
+        ),
+    ]
+    if scope.institution_id is None:
+        criteria.append(
+            with_loader_criteria(
+                FounderOrInstitutionOwned,
+                lambda cls: cls.founder_id == founder_id,
+                include_aliases=True,
+            )
+        )
+    else:
+        criteria.append(
+            with_loader_criteria(
+                FounderOrInstitutionOwned,
+                lambda cls: cls.institution_id.in_(ids),
+                include_aliases=True,
+            )
+        )
+    return criteria
+
+
+@cache
+def _scoped_table_names(mapper_count: int) -> frozenset[str]:
+    # Keyed by the number of mappers, so a model imported later is not missed.
+    return frozenset(
+        mapper.local_table.name for mapper in Base.registry.mappers if is_scoped(mapper.class_)
+    )
+
+
+def _touches_tenant_tables(state: ORMExecuteState) -> bool:
+    """Does the statement read tenant data anywhere, subqueries included?
+
+    ``all_mappers`` names only the top-level entities; a count over a subquery
+    (as pagination does) would slip past it.
+    """
+    if any(is_scoped(mapper.class_) for mapper in state.all_mappers):
+        return True
+    names = _scoped_table_names(len(Base.registry.mappers))
+    tables = find_tables(
+        state.statement, include_aliases=True, include_joins=True, include_crud=True
+    )
+    return any(getattr(table, "name", None) in names for table in tables)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(BYPASS_OPTION):
+        return
+    scope = current_scope(state.session)
+    if scope is None:
+        if _touches_tenant_tables(state):
+            raise TenantScopeError("Запит до даних закладу без визначеного закладу.")
+        return
+    # Applied to every statement while a scope is set: the criteria reach the
+    # tenant entities wherever they appear, subqueries and lazy loads included.
+    state.statement = state.statement.options(*_loader_criteria(scope))
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_writes(session: Session, flush_context, instances) -> None:
+    scope = current_scope(session)
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if not isinstance(obj, SCOPED_KINDS):
+            continue
+        if scope is None:
+            if _is_platform_row(obj):
+                continue
+            raise TenantScopeError(f"Запис {type(obj).__name__} без визначеного закладу.")
+        if obj in session.new:
+            _stamp(obj, scope)
+        _check(obj, scope, is_new=obj in session.new)
+
+
+def _is_platform_row(obj) -> bool:
+    """An audit row of the platform itself belongs to no tenant."""
+    return (
+        isinstance(obj, FounderOrInstitutionOwned)
+        and obj.founder_id is None
+        and obj.institution_id is None
+    )
+
+
+def _stamp(obj, scope: Scope) -> None:
+    if isinstance(obj, InstitutionOwned) and obj.institution_id is None:
+        obj.institution_id = scope.institution_id
+    if isinstance(obj, (FounderOwned, FounderOrInstitutionOwned)) and obj.founder_id is None:
+        obj.founder_id = scope.founder_id
+    if isinstance(obj, FounderOrInstitutionOwned) and obj.institution_id is None:
+        obj.institution_id = scope.institution_id
+    if isinstance(obj, TenantRoot) and obj.founder_id is None:
+        obj.founder_id = scope.founder_id
+
+
+def _check(obj, scope: Scope, *, is_new: bool) -> None:
+    allowed = True
+    if isinstance(obj, InstitutionOwned):
+        allowed = obj.institution_id in scope.institution_ids
+    elif isinstance(obj, FounderOwned):
+        allowed = obj.founder_id == scope.founder_id
+    elif isinstance(obj, FounderOrInstitutionOwned):
+        allowed = obj.founder_id == scope.founder_id and (
+            obj.institution_id in scope.institution_ids
+            or (obj.institution_id is None and scope.institution_id is None)
+        )
+    elif isinstance(obj, TenantRoot):
+        # A founder creates its own institutions; everyone else edits only theirs.
+        allowed = obj.founder_id == scope.founder_id and (
+            (is_new and scope.institution_id is None) or obj.id in scope.institution_ids
+        )
+    if not allowed:
+        raise TenantScopeError(f"Запис {type(obj).__name__} належить іншому закладу.")

@@ -1,0 +1,110 @@
+"""The founder's dashboard: side by side, alphabetical, published levels only, XLSX."""
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from dozq.assessment import services as assessment
+from dozq.assessment.models import AssessmentCycle, CycleStatus
+from dozq.auth.models import User
+from dozq.db import db
+from dozq.publication import services
+from dozq.publication.founder import founder_board
+from dozq.tenancy.models import Institution, Role
+from dozq.tenancy.scope import BYPASS_OPTION, Scope, tenant_scope
+from tests.factories import sign_in_as
+
+
+def scope_of(institution_id):
+    institution = db.session.get(
+        Institution, institution_id, execution_options={BYPASS_OPTION: True}
+    )
+    return tenant_scope(db.session, Scope.for_institution(institution))
+
+
+def move(world, *targets):
+    with scope_of(world.a.institution_id):
+        director = db.session.get(User, world.a.users[Role.DIRECTOR])
+        cycle = db.session.scalar(select(AssessmentCycle))
+        for target in targets:
+            assessment.transition(director, Role.DIRECTOR, cycle, target)
+        db.session.commit()
+
+
+def all_of_founder(tenant, *others):
+    return tenant_scope(
+        db.session,
+        Scope.for_founder(
+            tenant.founder_id, [tenant.institution_id, *[o.institution_id for o in others]]
+        ),
+    )
+
+
+def test_levels_only_when_published_or_shared(app, world):
+    with app.app_context():
+        with all_of_founder(world.a, world.a2):
+            board = founder_board()
+            names = [row.institution.short_name for row in board.rows]
+            assert names == sorted(names)
+            row = next(r for r in board.rows if r.institution.id == world.a.institution_id)
+            assert row.cycle_status == CycleStatus.RATING and not row.levels_visible
+            assert row.regulation.startswith("оприлюднено (редакція 1); редакція 2")
+        with scope_of(world.a.institution_id):
+            director = db.session.get(User, world.a.users[Role.DIRECTOR])
+            services.save_settings(director, True, 1)
+            db.session.commit()
+        with all_of_founder(world.a, world.a2):
+            row = next(
+                r for r in founder_board().rows if r.institution.id == world.a.institution_id
+            )
+            assert row.levels_visible
+            assert any(cell.score is not None for cell in row.cells.values())
+            assert all(cell.text for cell in row.cells.values())
+
+
+def test_published_cycle_shows_in_heat_map_page_and_xlsx(app, client, world, count_queries):
+    with app.app_context():
+        move(world, CycleStatus.DISCUSSED, CycleStatus.PUBLISHED)
+    sign_in_as(app, client, world.a.founder_admin_id)
+    page = client.get(f"/f/{world.a.founder_slug}/dashboard/")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Огляд закладів" in body and 'class="level-' in body
+    assert "Бета" not in body and "<svg" in body
+    fragment = client.get(
+        f"/f/{world.a.founder_slug}/dashboard/?direction=", headers={"HX-Request": "true"}
+    )
+    assert "<html" not in fragment.get_data(as_text=True)
+    bad = client.get(f"/f/{world.a.founder_slug}/dashboard/?school_year=abc")
+    assert bad.status_code == 422
+    assert "Оберіть навчальний рік зі списку." in bad.get_data(as_text=True)
+    export = client.get(f"/f/{world.a.founder_slug}/dashboard/export.xlsx")
+    assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.data))
+    rows = list(book["Заклади"].iter_rows(values_only=True))
+    assert rows[0][0] == "Заклад"
+    assert any("Альфа" in (row[0] or "") for row in rows[1:])
+    assert not any("Бета" in str(value) for row in rows for value in row)
+    with app.app_context(), all_of_founder(world.a, world.a2):
+        with count_queries() as counter:
+            founder_board()
+        assert len(counter) <= 10
+
+
+def test_institution_staff_cannot_open_the_founder_dashboard(app, client, world):
+    sign_in_as(app, client, world.a.users[Role.DIRECTOR])
+    assert client.get(f"/f/{world.a.founder_slug}/dashboard/").status_code in (403, 404)
+
+
+def test_settings_page(app, client, world):
+    sign_in_as(app, client, world.a.users[Role.DIRECTOR])
+    url = f"/i/{world.a.slug}/monitoring/settings"
+    assert client.get(url).status_code == 200
+    assert (
+        client.post(url, data={"share_drafts_with_founder": "y", "version": 1}).status_code == 303
+    )
+    stale = client.post(url, data={"version": 1})
+    assert stale.status_code == 409
+    sign_in_as(app, client, world.a.users[Role.METHODOLOGIST])
+    assert client.get(url).status_code == 403

@@ -1,0 +1,152 @@
+"""The tenancy mechanism itself, query shape by query shape, on every database."""
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import aliased
+
+from dozq.auth.models import Invitation
+from dozq.db import db
+from dozq.tenancy.models import Institution, Membership, Role
+from dozq.tenancy.scope import Scope, TenantScopeError, set_scope, tenant_scope
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dozq"
+
+
+def scope_of(tenant):
+    institution = db.session.get(
+        Institution, tenant.institution_id, execution_options={"all_tenants": True}
+    )
+    return Scope.for_institution(institution)
+
+
+def test_a_query_without_a_scope_raises(app, world):
+    with app.app_context(), pytest.raises(TenantScopeError):
+        db.session.scalars(select(Membership)).all()
+
+
+def test_select_count_and_paginate_see_only_the_scope(app, world):
+    with app.app_context(), tenant_scope(db.session, scope_of(world.a)):
+        members = db.session.scalars(select(Membership)).all()
+        assert {m.institution_id for m in members} == {world.a.institution_id}
+        assert db.session.scalar(select(func.count(Membership.id))) == 4
+        page = db.paginate(select(Membership), page=1, per_page=50)
+        assert page.total == 4
+
+
+def test_get_of_a_foreign_row_is_none_cold_and_warm(app, world):
+    with app.app_context():
+        with tenant_scope(db.session, scope_of(world.b)):
+            foreign_id = db.session.scalar(select(Membership.id).limit(1))
+        db.session.expunge_all()
+        with tenant_scope(db.session, scope_of(world.a)):
+            assert db.session.get(Membership, foreign_id) is None
+            assert db.session.get(Institution, world.b.institution_id) is None
+
+
+def test_changing_the_scope_between_queries_is_not_defeated_by_caching(app, world):
+    with app.app_context():
+        seen = []
+        for tenant in (world.a, world.b, world.a2):
+            with tenant_scope(db.session, scope_of(tenant)):
+                seen.append(set(db.session.scalars(select(Membership.institution_id))))
+        assert seen == [
+            {world.a.institution_id},
+            {world.b.institution_id},
+            {world.a2.institution_id},
+        ]
+
+
+def test_relationship_loads_and_joins_are_scoped(app, world):
+    with app.app_context(), tenant_scope(db.session, scope_of(world.a)):
+        other = aliased(Membership)
+        pairs = db.session.execute(
+            select(Membership.id, other.id).join(other, other.user_id != Membership.user_id)
+        ).all()
+        assert pairs
+        ids = {row[1] for row in pairs}
+        assert db.session.scalar(select(func.count()).where(Membership.id.in_(ids))) == len(ids)
+        institution = db.session.get(Institution, world.a.institution_id)
+        assert institution is not None
+        joined = db.session.scalars(
+            select(Institution).join(Membership, Membership.institution_id != Institution.id)
+        ).all()
+        assert joined == []
+
+
+def test_bulk_update_and_delete_touch_only_the_scope(app, world):
+    with app.app_context():
+        with tenant_scope(db.session, scope_of(world.a)):
+            db.session.execute(update(Membership).values(position="оновлено"))
+            db.session.execute(delete(Invitation))
+            db.session.commit()
+        with tenant_scope(db.session, scope_of(world.b)):
+            positions = set(db.session.scalars(select(Membership.position)))
+            assert "оновлено" not in positions
+            assert db.session.scalar(select(func.count(Invitation.id))) == 1
+
+
+def test_new_rows_are_stamped_and_foreign_rows_refused(app, world):
+    with app.app_context(), tenant_scope(db.session, scope_of(world.a)):
+        membership = Membership(user_id=world.b.users[Role.TEACHER], role=Role.TEACHER)
+        db.session.add(membership)
+        db.session.flush()
+        assert membership.institution_id == world.a.institution_id
+        db.session.rollback()
+        db.session.add(
+            Membership(
+                user_id=world.a.users[Role.TEACHER],
+                role=Role.TEACHER,
+                institution_id=world.b.institution_id,
+            )
+        )
+        with pytest.raises(TenantScopeError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_foreign_row_loaded_elsewhere_cannot_be_saved_in_this_scope(app, world):
+    with app.app_context():
+        with tenant_scope(db.session, scope_of(world.b)):
+            foreign = db.session.scalar(select(Membership).limit(1))
+        set_scope(db.session, scope_of(world.a))
+        foreign.position = "підмінено"
+        with pytest.raises(TenantScopeError):
+            db.session.flush()
+        db.session.rollback()
+        set_scope(db.session, None)
+
+
+def test_founder_scope_covers_its_institutions_only(app, world):
+    with app.app_context():
+        ids = (world.a.institution_id, world.a2.institution_id)
+        with tenant_scope(db.session, Scope.for_founder(world.a.founder_id, ids)):
+            seen = set(db.session.scalars(select(Institution.id)))
+            assert seen == set(ids)
+
+
+def test_no_raw_sql_reaches_tenant_tables():
+    """``text()`` bypasses the scope. Outside the health check it may only spell a
+    partial index's predicate (DDL, not a query)."""
+    imports_text = re.compile(r"from sqlalchemy import [^\n]*\btext\b(?: as (\w+))?")
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        source = path.read_text()
+        found = imports_text.search(source)
+        if found is None or path.relative_to(PACKAGE).as_posix() == "web/views.py":
+            continue
+        name = found.group(1) or "text"
+        calls = [line for line in source.splitlines() if f"{name}(" in line]
+        offenders += [f"{path.name}: {line.strip()}" for line in calls if "_where=" not in line]
+    assert offenders == []
+
+
+def test_crossing_tenants_is_confined_to_the_tenancy_package():
+    crossing = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "BYPASS_OPTION" in path.read_text() or "all_tenants" in path.read_text()
+    )
+    assert all(name.startswith("tenancy/") for name in crossing), crossing
