@@ -7,8 +7,11 @@ Virtual users sign in as the demo staff and, for ``--duration`` seconds, pick a
 scenario at a time by weight: ``browse`` (GET the pages of their menu),
 ``edit`` (managers: open the institution profile form and save it with its
 version field; 409 conflicts are expected and counted) and ``healthz`` (the
-bare route, the baseline measured in the same run). Afterwards every
-institution's version and audit log must account for every acknowledged save.
+bare route, the baseline measured in the same run). ``--parents`` more users,
+signed in nowhere, each time a new parent with a browser of their own, open the
+demo questionnaire by its public link and submit answers. Afterwards every
+institution's version and audit log must account for every acknowledged save,
+and its responses for every acknowledged questionnaire.
 Prints requests, throughput and p50/p95/p99 latency per step; exits non-zero on
 any 5xx, unexpected answer, failed connection or lost acknowledged write.
 
@@ -227,10 +230,13 @@ class Browser:
 
 
 class FormFields(HTMLParser):
-    """The values a browser would submit for the first form with a ``version`` field."""
+    """The values a browser would submit for the page's form; ``answering``: what a
+    person in a hurry submits: the first choice of every question, a line in every
+    text box."""
 
-    def __init__(self):
+    def __init__(self, answering: bool = False):
         super().__init__()
+        self.answering = answering
         self.fields: dict[str, str] = {}
         self._select: str | None = None
         self._first_option: str | None = None
@@ -241,6 +247,8 @@ class FormFields(HTMLParser):
         name = attrs.get("name")
         if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
             if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                if self.answering:
+                    self.fields.setdefault(name, attrs.get("value") or "")
                 return
             self.fields[name] = attrs.get("value") or ""
         elif tag == "select" and name:
@@ -267,9 +275,13 @@ class FormFields(HTMLParser):
             self.fields[self._textarea] += data
 
 
-def form_fields(html: str) -> dict[str, str]:
-    parser = FormFields()
+def form_fields(html: str, answering: bool = False) -> dict[str, str]:
+    parser = FormFields(answering)
     parser.feed(html)
+    if answering:
+        for name, value in parser.fields.items():
+            if not value and name.startswith("q"):
+                parser.fields[name] = "Усе добре, дякуємо."
     return parser.fields
 
 
@@ -282,8 +294,9 @@ class Person:
     workplaces: list[tuple[str, str]]  # (institution slug, role)
 
 
-def prepare_database(database_url: str, upload_folder: Path) -> list[Person]:
-    """Migrate, load the demo data; return who works where."""
+def prepare_database(database_url: str, upload_folder: Path) -> tuple[list[Person], list]:
+    """Migrate, load the demo data; return who works where and the questionnaires'
+    public links as (institution slug, path)."""
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -291,7 +304,10 @@ def prepare_database(database_url: str, upload_folder: Path) -> list[Person]:
     from dozq.auth.models import User
     from dozq.db import db
     from dozq.demo import load_demo
+    from dozq.surveys.models import SurveyLink
     from dozq.tenancy.access import workplaces
+    from dozq.tenancy.scope import Scope, tenant_scope
+    from dozq.tenancy.services import all_institutions
 
     app = create_app(
         {
@@ -311,17 +327,24 @@ def prepare_database(database_url: str, upload_folder: Path) -> list[Person]:
             places = [(m.institution.slug, m.role.value) for m in memberships]
             if places:
                 people.append(Person(email, places))
+        links = []
+        for institution in all_institutions():
+            with tenant_scope(db.session, Scope.for_institution(institution)):
+                tokens = db.session.scalars(select(SurveyLink.token).order_by(SurveyLink.id))
+                links += [(institution.slug, f"/s/{token}") for token in tokens]
         db.engine.dispose()
-    return people
+    return people, links
 
 
-def institution_state(database_url: str, upload_folder: Path) -> dict[str, tuple[int, int]]:
-    """Per institution: (profile version, audit rows of profile saves)."""
+def institution_state(database_url: str, upload_folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Per institution: (profile version, audit rows of profile saves, questionnaire
+    responses)."""
     from sqlalchemy import func, select
 
     from dozq import create_app
     from dozq.audit.models import AuditEntry
     from dozq.db import db
+    from dozq.surveys.models import SurveyResponse
     from dozq.tenancy.scope import Scope, tenant_scope
     from dozq.tenancy.services import all_institutions
 
@@ -341,7 +364,8 @@ def institution_state(database_url: str, upload_folder: Path) -> dict[str, tuple
                         AuditEntry.action == "institution.updated"
                     )
                 )
-                state[institution.slug] = (institution.version, saves)
+                responses = db.session.scalar(select(func.count(SurveyResponse.id)))
+                state[institution.slug] = (institution.version, saves, responses)
         db.engine.dispose()
     return state
 
@@ -361,6 +385,7 @@ class Stats:
     )
     failures: list[str] = field(default_factory=list)
     acknowledged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    answered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, step: str, answer: Answer, expected: tuple[int, ...], path: str = "") -> None:
@@ -412,11 +437,20 @@ def edit(user: VirtualUser) -> None:
             user.stats.acknowledged[user.slug] += 1
 
 
-def parent_questionnaire(user: VirtualUser) -> None:
-    """HOOK for the surveys capability: a parent opens a questionnaire by its public
-    link and submits answers (acknowledged writes, checked afterwards like saves).
-    Give the scenario a weight and a body when dozq's surveys land."""
-    raise NotImplementedError("parent questionnaires are not in dozq yet")
+def parent_questionnaire(stats: Stats, port: int, links: list[tuple[str, str]]) -> None:
+    """A new parent, with a browser of their own, opens a public link, answers and
+    submits; an acknowledged submission is checked afterwards like a save."""
+    parent = Browser(port)
+    slug, link = random.choice(links)
+    opened = parent.get(link)
+    stats.note("questionnaire: form", opened, (200,), link)
+    if opened.status != 200:
+        return
+    sent = parent.post(link, form_fields(opened.body, answering=True))
+    stats.note("questionnaire: submit", sent, (303,), link)
+    if sent.status == 303:
+        with stats.lock:
+            stats.answered[slug] += 1
 
 
 @dataclass
@@ -431,8 +465,6 @@ SCENARIOS = [
     Scenario("browse", 6, browse, STAFF_ROLES),
     Scenario("edit", 2, edit, MANAGER_ROLES),
     Scenario("healthz", 2, healthz, STAFF_ROLES),
-    # Weight 0: skipped until questionnaires exist (see parent_questionnaire).
-    Scenario("parent_questionnaire", 0, parent_questionnaire, {"parent"}),
 ]
 
 
@@ -468,6 +500,14 @@ def run_user(number: int, person: Person, port: int, stats: Stats, deadline: flo
             stats.broken(scenario.name, error)
 
 
+def run_parents(links: list, port: int, stats: Stats, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            parent_questionnaire(stats, port, links)
+        except (OSError, http.client.HTTPException) as error:
+            stats.broken("questionnaire", error)
+
+
 # Report ---------------------------------------------------------------------------------------
 
 
@@ -479,7 +519,14 @@ def percentile(values: list[float], share: int) -> float:
 
 def summary(stats: Stats, seconds: float) -> dict:
     steps = {}
-    order = ["healthz", "browse", "edit: form", "edit: save"]
+    order = [
+        "healthz",
+        "browse",
+        "edit: form",
+        "edit: save",
+        "questionnaire: form",
+        "questionnaire: submit",
+    ]
     for step in sorted(stats.statuses, key=lambda s: (order.index(s) if s in order else 99, s)):
         latencies = stats.latencies.get(step, [])
         statuses = stats.statuses[step]
@@ -518,8 +565,9 @@ def print_report(result: dict) -> None:
         if name != "healthz" and base:
             print(f"p50 {name} / healthz: {step['p50_ms'] / base:.1f}")
     print(
-        f"acknowledged saves: {result['acknowledged_saves']}, lost: {result['lost_saves']}, "
-        f"failures: {len(result['failures'])}"
+        f"acknowledged saves: {result['acknowledged_saves']}, lost: {result['lost_saves']}; "
+        f"acknowledged questionnaires: {result['acknowledged_answers']}, "
+        f"lost: {result['lost_answers']}; failures: {len(result['failures'])}"
     )
     for failure in result["failures"][:20]:
         print(f"  FAIL {failure}")
@@ -530,10 +578,12 @@ def run(args) -> dict:
         directory = Path(directory)
         database_url = args.database_url or f"sqlite:///{directory / 'loadtest.sqlite'}"
         uploads = directory / "uploads"
-        people = prepare_database(database_url, uploads)
+        people, links = prepare_database(database_url, uploads)
         before = institution_state(database_url, uploads)
         stats = Stats()
-        env = server_environment(database_url, uploads)
+        # Every virtual parent comes from 127.0.0.1: the per-address flood guard would
+        # count them as one household's router.
+        env = server_environment(database_url, uploads, DOZQ_SURVEY_SUBMIT_LIMIT="[1000000, 3600]")
         with Server(env, workers=args.workers, threads=args.threads) as server:
             started = time.monotonic()
             deadline = started + args.duration
@@ -544,16 +594,27 @@ def run(args) -> dict:
                 )
                 for number in range(args.users)
             ]
+            threads += [
+                threading.Thread(target=run_parents, args=(links, server.port, stats, deadline))
+                for _ in range(args.parents if links else 0)
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             seconds = time.monotonic() - started
         after = institution_state(database_url, uploads)
-    lost = 0
-    for slug, (version, saves) in after.items():
+    lost = lost_answers = 0
+    for slug, (version, saves, responses) in after.items():
         acknowledged = stats.acknowledged.get(slug, 0)
-        old_version, old_saves = before[slug]
+        old_version, old_saves, old_responses = before[slug]
+        answered = stats.answered.get(slug, 0)
+        if responses - old_responses != answered:
+            lost_answers += abs(answered - (responses - old_responses))
+            stats.failures.append(
+                f"{slug}: {answered} questionnaires acknowledged, responses went "
+                f"{old_responses}→{responses}"
+            )
         if version - old_version != acknowledged or saves - old_saves != acknowledged:
             lost += abs(acknowledged - (version - old_version))
             stats.failures.append(
@@ -569,6 +630,8 @@ def run(args) -> dict:
         "steps": summary(stats, seconds),
         "acknowledged_saves": sum(stats.acknowledged.values()),
         "lost_saves": lost,
+        "acknowledged_answers": sum(stats.answered.values()),
+        "lost_answers": lost_answers,
         "failures": stats.failures,
     }
 
@@ -576,7 +639,10 @@ def run(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
-    parser.add_argument("--users", type=int, default=8, help="concurrent virtual users")
+    parser.add_argument("--users", type=int, default=8, help="concurrent virtual staff")
+    parser.add_argument(
+        "--parents", type=int, default=2, help="concurrent virtual parents answering"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument(

@@ -3,8 +3,11 @@
 ``founder_dashboard``: /f/<slug>/dashboard/ of a founder with 100 institutions,
 each with 5 school years of published self-assessment cycles (ratings of 16
 indicators under 4 directions) and 5 questionnaires with responses; the time over
-the bare route (goals: ratio ≤ 6.5, ≤ 10 queries). ``cold_queries``: the first
-request, which also computes the final cycles' direction scores in SQL.
+the bare route (goals: ratio ≤ 6.5, ≤ 10 queries). ``ratio`` is of the page computed
+afresh (the per-process memo of final cycles' direction scores emptied before each
+request); ``cached_ratio`` of the page with that memo filled. ``queries`` is the
+larger of the first request's (``cold_queries``, which also computes the scores)
+and a later one's (``warm_queries``).
 """
 
 import random
@@ -18,13 +21,14 @@ from bench.harness import (
     benchmark,
     count_queries,
     get_ok,
-    page_against_bare,
+    median_seconds,
     signed_in_client,
 )
 from dozq.assessment.models import AssessmentCycle, CycleStatus, ItemAssessment
 from dozq.auth.models import User
 from dozq.catalog.models import CatalogItem, InstitutionCatalog, ItemKind, Origin, WordingStatus
 from dozq.db import db, utcnow
+from dozq.publication.founder import forget_final_scores
 from dozq.quality_system.models import LevelColour, LevelScale, ModelKind, ScaleLevel
 from dozq.regulation.models import EditionStatus, RegulationEdition
 from dozq.surveys.models import Channel, Questionnaire, SurveyAudience, SurveyResponse
@@ -177,9 +181,31 @@ def founder_dashboard(app) -> Result:
     with app.app_context():
         client = signed_in_client(app, db.session.get(User, user_id))
     url = "/f/bench-founder/dashboard/"
-    # The first request computes the final cycles' direction scores (one aggregate
-    # statement) and keeps them; the measure is the page as it is served from then on.
-    cold = count_queries(app, get_ok(client, url))
-    return page_against_bare(
-        app, client, url, cold_queries=cold, institutions=INSTITUTIONS, years=YEARS
+    page = get_ok(client, url)
+    bare = get_ok(client, "/_bench/bare")
+
+    def uncached():
+        # As the first request of a fresh server process: nothing memoised.
+        forget_final_scores()
+        page()
+
+    # The first request counts too: it also computes the final cycles' scores.
+    cold = count_queries(app, page)
+    warm = count_queries(app, page)
+    bare_time = median_seconds(bare)
+    uncached_time = median_seconds(uncached)
+    cached_time = median_seconds(page)
+    return Result(
+        uncached_time / bare_time,
+        max(cold, warm),
+        {
+            "cold_queries": cold,
+            "warm_queries": warm,
+            "cached_ratio": f"{cached_time / bare_time:.2f}",
+            "ms": f"{uncached_time * 1000:.2f}",
+            "cached_ms": f"{cached_time * 1000:.2f}",
+            "bare_ms": f"{bare_time * 1000:.2f}",
+            "institutions": INSTITUTIONS,
+            "years": YEARS,
+        },
     )

@@ -4,9 +4,10 @@ public submission.
 ``survey_results``: the results page of the library's parents' questionnaire
 (15 questions, 4 groups, two school years) with 10,000 responses, over the bare
 route; ``scale_ratio`` is its time over the same page of a questionnaire with
-100 responses (goals: ratio ≤ 6.5, scale_ratio ≤ 2, ≤ 10 queries). ``queries``
-and the ``uncached_*`` figures are of the page computed afresh each time (as
-right after a new answer: the rendered numbers are cached per data version).
+100 responses (goals: ratio ≤ 6.5, scale_ratio ≤ 2, ≤ 10 queries). ``ratio``,
+``scale_ratio`` and ``queries`` are of the page computed afresh each time (as right
+after a new answer: the rendered numbers are cached per data version); the
+``cached_*`` figures are of the page served from that cache.
 ``survey_submit``: one anonymous submission through /s/<token> (a fresh browser
 each time), over the bare route.
 """
@@ -138,23 +139,26 @@ def survey_results(app) -> Result:
 
         return run
 
+    # The headline: the page computed afresh every time (as right after each new
+    # answer, which changes the data version the rendered numbers are cached by).
     queries = count_queries(app, uncached(large))
-    large_time = median_seconds(large)
-    small_time = median_seconds(small)
     bare_time = median_seconds(bare)
-    # The same pages computed every time (as right after each new answer).
     large_uncached = median_seconds(uncached(large))
     small_uncached = median_seconds(uncached(small))
+    # The same pages served from the per-process cache of rendered results.
+    large_time = median_seconds(large)
+    small_time = median_seconds(small)
     return Result(
-        large_time / bare_time,
+        large_uncached / bare_time,
         queries,
         {
             "responses": LARGE,
-            "scale_ratio": f"{large_time / small_time:.2f}",
-            "uncached_ratio": f"{large_uncached / bare_time:.2f}",
-            "uncached_scale_ratio": f"{large_uncached / small_uncached:.2f}",
-            "ms": f"{large_time * 1000:.2f}",
-            "uncached_ms": f"{large_uncached * 1000:.2f}",
+            "scale_ratio": f"{large_uncached / small_uncached:.2f}",
+            "cached_ratio": f"{large_time / bare_time:.2f}",
+            "cached_scale_ratio": f"{large_time / small_time:.2f}",
+            "ms": f"{large_uncached * 1000:.2f}",
+            "cached_ms": f"{large_time * 1000:.2f}",
+            "bare_ms": f"{bare_time * 1000:.2f}",
         },
     )
 

@@ -4,6 +4,7 @@ Nested blueprints can be attached only once per process, so this happens at
 import time; ``create_app`` registers the top-level ones on each app.
 """
 
+from dozq.assessment.founder_views import bp as assessment_founder
 from dozq.assessment.views import bp as assessment
 from dozq.assessment.views import founder_requests_bp as assessment_requests
 from dozq.audit.views import bp as audit
@@ -40,6 +41,7 @@ admin_bp.register_blueprint(catalog_admin)
 institution_bp.register_blueprint(privacy)
 institution_bp.register_blueprint(assessment)
 founder_bp.register_blueprint(assessment_requests)
+founder_bp.register_blueprint(assessment_founder)
 institution_bp.register_blueprint(surveys)
 founder_bp.register_blueprint(surveys_founder)
 institution_bp.register_blueprint(regulation)

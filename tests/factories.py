@@ -149,6 +149,7 @@ def _tenant(founder: Founder, founder_admin: User, key: str, label: str) -> Tena
         make_regulation_items(tenant, label)
         make_survey_items(tenant, label)
         make_publication_items(tenant, label)
+    make_founder_cycle_template(tenant, founder_admin, label)
     return tenant
 
 
@@ -194,6 +195,32 @@ def make_publication_items(tenant: "Tenant", label: str) -> None:
     from dozq.publication.notifications import notify
 
     notify([director], f"Сповіщення {label}", "", key="world")
+
+
+def make_founder_cycle_template(tenant: "Tenant", founder_admin: User, label: str):
+    """In the founder's scope: a self-assessment prepared for all institutions (not
+    launched, so the world's cycles stay as they are)."""
+    from datetime import date
+
+    from dozq.assessment import services as assessment
+
+    year = quality_system.current_school_year()
+    with tenant_scope(db.session, Scope.for_founder(tenant.founder_id, (tenant.institution_id,))):
+        template = assessment.create_cycle_template(
+            founder_admin,
+            {
+                "title": f"Самооцінювання засновника {label}",
+                "school_year": year,
+                "starts_on": date(year + 1, 1, 15),
+                "ends_on": date(year + 1, 5, 31),
+                "model_kind": "annual_targeted",
+                "scope_kind": "items",
+                "direction_codes": ["1", "3"],
+                "note": f"Примітка засновника {label}",
+            },
+        )
+        db.session.flush()
+    return template
 
 
 WORLD_CATALOG = "Каталог тестового світу"
@@ -337,6 +364,25 @@ def make_assessment_items(tenant: "Tenant", label: str) -> None:
     assessment.save_procedure_review(
         director, cycle, component, {"verdict": "partly", "finding": f"Висновок {label}"}, 0
     )
+
+
+def approve_regulation(tenant: "Tenant"):
+    """In the current institution's scope: the edition in progress (a new one if there
+    is none) discussed, approved by the pedagogical council and by the director's order."""
+    from datetime import date
+
+    from dozq.regulation import services as regulation
+
+    director = db.session.get(User, tenant.users[Role.DIRECTOR])
+    edition = regulation.edition_in_progress()
+    if edition is None:
+        institution = db.session.get(Institution, tenant.institution_id)
+        edition = regulation.start_edition(director, institution)
+        regulation.open_discussion(director, edition)
+    regulation.start_revision(director, edition, "Доопрацювання")
+    regulation.approve_by_council(director, edition, "1", date(2025, 8, 28))
+    regulation.approve_by_order(director, edition, "32-о/д", date(2025, 8, 29))
+    return edition
 
 
 def make_regulation_items(tenant: "Tenant", label: str) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from dozq.assessment import queries, services
@@ -20,12 +20,15 @@ from dozq.assessment.models import (
     ManagementDecision,
 )
 from dozq.audit.models import AuditEntry
-from dozq.catalog.models import ItemKind
+from dozq.catalog import services as catalog_services
+from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db
 from dozq.files.models import StoredFile
 from dozq.files.storage import storage
+from dozq.regulation.models import EditionStatus, RegulationEdition
 from dozq.tenancy.models import Role
 from dozq.web.errors import ConflictError, DomainError
+from tests.factories import approve_regulation
 from tests.test_assessment_support import (
     TODAY,
     advance,
@@ -49,9 +52,8 @@ def test_a_whole_cycle_from_plan_to_decisions(app, world):
         # Plan: model, period, scope, working group, methods, schedule.
         cycle = new_cycle(world.a, title="Самооцінювання 2025/2026")
         assert cycle.status == CycleStatus.PLANNED
-        assert services.regulation_is_approved() is None
-        assert services.regulation_warning(cycle) == services.REGULATION_UNKNOWN
-        assert "не вдалося підтвердити" in services.REGULATION_UNKNOWN.lower()
+        # The world's regulation is approved by order: no warning.
+        assert services.regulation_warning(cycle) is None
         direction = items_of(cycle, ItemKind.DIRECTION)[0]
         services.add_member(
             director,
@@ -232,15 +234,31 @@ def test_only_allowed_transitions_and_only_the_director_starts_and_closes(app, w
             services.transition(director, Role.DIRECTOR, cycle, CycleStatus.PUBLISHED)
 
 
+def unapprove_regulations() -> None:
+    """The current institution's editions back to discussion, as before any approval."""
+    db.session.execute(update(RegulationEdition).values(status=EditionStatus.DISCUSSION))
+
+
 def test_a_targeted_cycle_is_not_warned_about_the_regulation(app, world):
     with scoped(app, world.a):
-        direction = None
+        unapprove_regulations()
         cycle = new_cycle(world.a, model_kind="annual_targeted", scope_kind="items")
         direction = items_of(cycle, ItemKind.DIRECTION)[0]
         services.set_scope(person(world.a, Role.DIRECTOR), cycle, "items", [direction.id])
         assert services.regulation_warning(cycle) is None
         comprehensive = new_cycle(world.a, model_kind="programme_comprehensive")
-        assert services.regulation_warning(comprehensive) == services.REGULATION_UNKNOWN
+        assert services.regulation_warning(comprehensive) == services.REGULATION_NOT_APPROVED
+
+
+def test_the_warning_goes_once_the_own_regulation_is_approved_by_order(app, world):
+    with scoped(app, world.a):
+        unapprove_regulations()
+        cycle = new_cycle(world.a)
+        # B's regulation stays approved, and it is not A's.
+        assert services.regulation_warning(cycle) == services.REGULATION_NOT_APPROVED
+        edition = approve_regulation(world.a)
+        assert edition.status == EditionStatus.ORDER_APPROVED
+        assert services.regulation_warning(cycle) is None
 
 
 def test_a_concurrent_rating_edit_is_refused_not_lost(app, world):
@@ -495,3 +513,22 @@ def test_evidence_is_only_collected_while_the_cycle_collects(app, world):
             observe(world.a, cycle, indicator, [3])
         count = db.session.scalar(select(func.count()).select_from(services.Evidence))
         assert count == 1  # the test world's own observation
+
+
+def test_an_own_indicator_with_evidence_is_kept_not_deleted(app, world):
+    with scoped(app, world.a):
+        cycle = started(world.a)
+        own = next(item for item in indicators(cycle) if item.is_own)
+        methodologist = person(world.a, Role.METHODOLOGIST)
+        criterion = db.session.get(CatalogItem, own.parent_id)
+        unused = catalog_services.add_item(methodologist, criterion, "1.1.1.10", "Без доказів")
+        observe(world.a, cycle, own, [3])
+        with pytest.raises(DomainError, match="вимкніть його"):
+            catalog_services.delete_own_item(methodologist, own)
+        # Nor may its criterion take it along.
+        criterion_ids = catalog_services.subtree_ids(criterion)
+        assert own.id in criterion_ids and catalog_services.items_in_use(criterion_ids)
+        catalog_services.delete_own_item(methodologist, unused)
+        db.session.commit()
+        assert db.session.get(CatalogItem, own.id) is not None
+        assert db.session.get(CatalogItem, unused.id) is None

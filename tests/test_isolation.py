@@ -230,12 +230,15 @@ OWN_PAGES_SKIP = {"auth.login", "auth.forgot_password"}
 @pytest.mark.parametrize("role", (*INSTITUTION_ACTORS, Role.FOUNDER_ADMIN), ids=str)
 def test_own_pages_open_for_their_roles(app, client, world, role):
     """The positive control: with A's own objects, A's users get 200 on every
-    GET page their role may use, and 403 on the others."""
+    GET page their role may use, and 403 on the others; and reading their own pages
+    changes nothing in the database."""
     _views.update(app.view_functions)
     user_id = world.a.founder_admin_id if role == Role.FOUNDER_ADMIN else world.a.users[role]
     sign_in_as(app, client, user_id)
     prefix = "founder." if role == Role.FOUNDER_ADMIN else "institution."
     checked, failures = 0, []
+    with app.app_context():
+        before = database_fingerprint()
     for rule, method in tenant_rules(app):
         if method != "GET" or not rule.endpoint.startswith(prefix):
             continue
@@ -249,3 +252,5 @@ def test_own_pages_open_for_their_roles(app, client, world, role):
             failures.append(f"GET {url}: {response.status_code}, expected {expected}")
     assert checked > 0
     assert not failures, "\n".join(failures)
+    with app.app_context():
+        assert database_fingerprint() == before, "opening a page changed the database"

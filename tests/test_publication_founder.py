@@ -3,14 +3,16 @@
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from dozq.assessment import queries as assessment_queries
 from dozq.assessment import services as assessment
-from dozq.assessment.models import AssessmentCycle, CycleStatus
+from dozq.assessment.models import AssessmentCycle, CycleStatus, ItemAssessment
 from dozq.auth.models import User
+from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db
 from dozq.publication import services
-from dozq.publication.founder import founder_board
+from dozq.publication.founder import forget_final_scores, founder_board
 from dozq.tenancy.models import Institution, Role
 from dozq.tenancy.scope import BYPASS_OPTION, Scope, tenant_scope
 from tests.factories import sign_in_as
@@ -92,6 +94,22 @@ def test_published_cycle_shows_in_heat_map_page_and_xlsx(app, client, world, cou
         assert len(counter) <= 10
 
 
+def test_the_heat_map_scores_are_the_cycles_own_roll_up(app, world):
+    with app.app_context():
+        move(world, CycleStatus.DISCUSSED, CycleStatus.PUBLISHED)
+        with scope_of(world.a.institution_id):
+            cycle = assessment_queries.cycle_or_404(
+                db.session.scalar(select(AssessmentCycle.id)), with_previous=True
+            )
+            own = {root.code: root.score for root in assessment_queries.results(cycle).roots}
+        with all_of_founder(world.a, world.a2):
+            row = next(
+                r for r in founder_board().rows if r.institution.id == world.a.institution_id
+            )
+        shown = {code: cell.score for code, cell in row.cells.items()}
+        assert shown == own and any(score is not None for score in shown.values())
+
+
 def test_institution_staff_cannot_open_the_founder_dashboard(app, client, world):
     sign_in_as(app, client, world.a.users[Role.DIRECTOR])
     assert client.get(f"/f/{world.a.founder_slug}/dashboard/").status_code in (403, 404)
@@ -108,3 +126,82 @@ def test_settings_page(app, client, world):
     assert stale.status_code == 409
     sign_in_as(app, client, world.a.users[Role.METHODOLOGIST])
     assert client.get(url).status_code == 403
+
+
+def _heat_map(body: str) -> str:
+    return body[body.index('<div id="founder-board"') : body.index('id="trend-title"')]
+
+
+def _more_published_years(app, world, years: int) -> None:
+    """``years`` more published cycles of institution A in earlier school years, rated
+    like its own cycle (bulk inserts: the size of the data, not the way it came)."""
+    with app.app_context(), scope_of(world.a.institution_id):
+        cycle = db.session.scalar(select(AssessmentCycle).order_by(AssessmentCycle.id))
+        ratings = db.session.execute(
+            select(ItemAssessment.item_id, ItemAssessment.score).where(
+                ItemAssessment.cycle_id == cycle.id, ItemAssessment.score.is_not(None)
+            )
+        ).all()
+        first = db.session.scalar(select(func.min(AssessmentCycle.school_year)))
+        for offset in range(1, years + 1):
+            year = first - offset
+            same = {name: getattr(cycle, name) for name in ("model_kind", "catalog_id", "scale_id")}
+            older = AssessmentCycle(
+                **same,
+                title=f"Самооцінювання {year}/{year + 1}",
+                school_year=year,
+                starts_on=cycle.starts_on.replace(year=year),
+                ends_on=cycle.ends_on.replace(year=year + 1),
+                status=CycleStatus.PUBLISHED,
+            )
+            db.session.add(older)
+            db.session.flush()
+            db.session.add_all(
+                ItemAssessment(cycle_id=older.id, item_id=item_id, score=score)
+                for item_id, score in ratings
+            )
+        db.session.commit()
+
+
+def test_dashboard_queries_are_bounded_from_the_first_request(app, client, world, count_queries):
+    """The page in at most 10 statements — the first request of a process (nothing
+    memoised), later ones, and after a new cycle is published — whatever the number
+    of years; the memo changes no figure, and a reworded direction shows at once."""
+    with app.app_context():
+        move(world, CycleStatus.DISCUSSED, CycleStatus.PUBLISHED)
+    sign_in_as(app, client, world.a.founder_admin_id)
+    url = f"/f/{world.a.founder_slug}/dashboard/"
+    counts = []
+    for years in (0, 3):
+        if years:
+            _more_published_years(app, world, years)
+        forget_final_scores()
+        with count_queries() as cold:
+            first = client.get(url)
+        with count_queries() as warm:
+            again = client.get(url)
+        assert first.status_code == again.status_code == 200
+        assert _heat_map(again.get_data(as_text=True)) == _heat_map(first.get_data(as_text=True))
+        assert 'class="level-' in first.get_data(as_text=True)
+        counts.append((len(cold), len(warm)))
+    assert counts[0] == counts[1], counts
+    assert all(count <= 10 for pair in counts for count in pair), counts
+    # One more published cycle: the memo holds the others, this one is computed.
+    _more_published_years(app, world, 1)
+    with count_queries() as mixed:
+        page = client.get(url)
+    assert page.status_code == 200 and len(mixed) <= 10, mixed.statements
+    trend = page.get_data(as_text=True)
+    assert trend.count('<th scope="row">20') >= 5
+    # The wording comes from the catalog every time, not from the memo.
+    with app.app_context(), scope_of(world.a.institution_id):
+        direction = db.session.scalar(
+            select(CatalogItem)
+            .join(AssessmentCycle, AssessmentCycle.catalog_id == CatalogItem.catalog_id)
+            .where(CatalogItem.kind == ItemKind.DIRECTION)
+            .order_by(CatalogItem.code)
+        )
+        direction.text = "Освітнє середовище (нове формулювання)"
+        db.session.commit()
+    reworded = client.get(url).get_data(as_text=True)
+    assert "Освітнє середовище (нове формулювання)" in reworded

@@ -166,6 +166,9 @@ def test_suppress_hides_small_values_and_their_complement():
     assert suppress({1: 10, 2: 9}, 5) == set()
     assert suppress({1: 4}, 5) == {1}
     assert suppress({1: 10, 2: 0, 3: 1}, 5) == {3, 1}
+    # Two small values that would be known together from the total: one more goes.
+    assert suppress({1: 10, 2: 9, 3: 1, 4: 1}, 5) == {3, 4, 2}
+    assert suppress({1: 10, 2: 9, 3: 3, 4: 2}, 5) == {3, 4}
 
 
 def test_small_groups_are_hidden_with_their_complement_everywhere(app, client, world):
@@ -215,6 +218,31 @@ def test_small_groups_are_hidden_with_their_complement_everywhere(app, client, w
         "utf-8-sig"
     )
     assert "приховано" in csv_text and "Щодня" not in csv_text
+
+
+def test_crossing_two_filters_cannot_single_out_a_few(app, client, world):
+    built = build_questionnaire(app, world.a, groups=2)
+    one, two = built.groups
+    _store(app, world.a, built, {one: 10, two: 12})
+    _store(app, world.a, built, {one: 1, two: 9}, year_offset=1)
+    _store(app, world.a, built, {one: 1}, year_offset=2)
+    with in_tenant(app, world.a):
+        questionnaire = db.session.get(Questionnaire, built.questionnaire_id)
+        # Group one in all years (12) minus group one this year (10) would count
+        # the 2 answers of the two earlier years: this year's view of it is hidden.
+        crossing = queries.results(questionnaire, Filters(group_id=one))
+        assert crossing.hidden_reason == "year"
+        assert all(result.hidden for result in crossing.questions)
+        wider = queries.results(questionnaire, Filters(group_id=one, all_years=True))
+        assert not wider.hidden and wider.total == 12
+        # Group two's earlier year has enough answers of its own.
+        assert not queries.results(questionnaire, Filters(group_id=two)).hidden
+        assert not queries.results(questionnaire, Filters()).hidden
+    sign_in_as(app, client, world.a.users[Role.METHODOLOGIST])
+    page = client.get(
+        f"/i/zdo-a/surveys/{built.questionnaire_id}/results", query_string={"group": one}
+    ).get_data(as_text=True)
+    assert "зіставивши з іншими відборами" in page and 'role="img"' not in page
 
 
 def test_too_few_answers_show_nothing(app, client, world):

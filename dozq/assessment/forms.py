@@ -34,8 +34,9 @@ from dozq.assessment.models import (
     REQUEST_TOPIC_LABELS,
     SCOPE_LABELS,
 )
+from dozq.catalog.forms import CheckboxesField
 from dozq.catalog.models import METHOD_LABELS
-from dozq.quality_system.models import MODEL_KIND_LABELS
+from dozq.quality_system.models import DIRECTIONS, MODEL_KIND_LABELS
 from dozq.web.forms import Form, VersionField, choices, optional_text, required
 
 FILE_HINT = "Фото, документ PDF або DOCX; до 20 МБ разом. Дані про місце зйомки з фото вилучаються."
@@ -146,6 +147,41 @@ class CycleForm(Form):
 
 class NewCycleForm(CycleForm):
     version = None
+
+
+#: A founder's template assesses all directions or chosen ones of the official catalog.
+TEMPLATE_SCOPE_LABELS = {"all": "за всіма напрямами", "items": "за обраними напрямами"}
+
+
+class CycleTemplateForm(CrossChecked, CycleForm):
+    """A founder's self-assessment for all of its institutions: the cycle's title, model
+    and period; all directions or chosen ones; a note for the institutions."""
+
+    scope_kind = RadioField(
+        "Обсяг самооцінювання", choices=choices(TEMPLATE_SCOPE_LABELS), default="all"
+    )
+    direction_codes = CheckboxesField(
+        "Напрями (для обсягу «за обраними напрямами»)",
+        message="Оберіть напрями з переліку.",
+        choices=choices({str(number): f"{number}. {text}" for number, text in DIRECTIONS.items()}),
+    )
+    note = text_area(
+        "Примітка для закладів",
+        2000,
+        description="Її побачать на сторінці циклу в кожному закладі.",
+    )
+    includes_system_review = None
+    order_number = None
+    order_date = None
+    version = None
+
+    def cross_errors(self):
+        if self.scope_kind.data == "items" and not self.direction_codes.data:
+            yield "direction_codes", "Оберіть хоча б один напрям."
+
+
+class LaunchForm(Form):
+    submit = SubmitField("Запустити для всіх закладів")
 
 
 class ScopeForm(CrossChecked, Form):

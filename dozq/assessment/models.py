@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -49,7 +50,7 @@ from dozq.quality_system.models import (
     QualityMeasure,
     ScaleLevel,
 )
-from dozq.tenancy.scope import InstitutionOwned
+from dozq.tenancy.scope import FounderOwned, InstitutionOwned
 
 
 def _enum(enum, length: int = 30):
@@ -146,10 +147,48 @@ SCOPE_LABELS = {
 }
 
 
+class CycleTemplate(FounderOwned, Timestamped, db.Model):
+    """A founder's self-assessment cycle offered to all of its institutions at once:
+    launching it plans a cycle in each (``AssessmentCycle.template_id``), which the
+    institution then edits as its own."""
+
+    __tablename__ = "cycle_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    model_kind: Mapped[ModelKind] = mapped_column(_enum(ModelKind, 40))
+    school_year: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    #: «all» or «items»: then ``direction_codes`` name directions of the official catalog.
+    scope_kind: Mapped[ScopeKind] = mapped_column(_enum(ScopeKind), default=ScopeKind.ALL)
+    direction_codes: Mapped[list] = mapped_column(JSON, default=list)
+    #: What the founder tells the institutions.
+    note: Mapped[str] = mapped_column(Text, default="")
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Institutions the last launch skipped: {institution id: the reason, in Ukrainian}.
+    skipped: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    @property
+    def school_year_label(self) -> str:
+        return f"{self.school_year}/{self.school_year + 1}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope_kind == ScopeKind.ITEMS and self.direction_codes:
+            return "за напрямами " + ", ".join(self.direction_codes)
+        return ScopeKind.ALL.label
+
+
 class AssessmentCycle(InstitutionOwned, Timestamped, Versioned, db.Model):
     """One self-assessment: «Самооцінювання 2025/2026»."""
 
     __tablename__ = "assessment_cycle"
+    #: One cycle per institution for each founder's template.
+    __table_args__ = (UniqueConstraint("template_id", "institution_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -189,10 +228,15 @@ class AssessmentCycle(InstitutionOwned, Timestamped, Versioned, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    #: The founder's template the cycle was planned from (the institution edits it freely).
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cycle_template.id", ondelete="SET NULL"), index=True
+    )
 
     catalog: Mapped[InstitutionCatalog] = relationship()
     scale: Mapped[LevelScale | None] = relationship()
     previous_cycle: Mapped["AssessmentCycle | None"] = relationship(remote_side=[id])
+    template: Mapped[CycleTemplate | None] = relationship()
 
     @property
     def school_year_label(self) -> str:
@@ -1016,6 +1060,7 @@ class ProcedureReview(InstitutionOwned, Timestamped, Versioned, db.Model):
 #: Ukrainian names of these tables, for pages that list where a person's data are
 #: (dozq.privacy shows table names; the lead merges this into its labels).
 TABLE_LABELS = {
+    "cycle_template": "самооцінювання, запропоновані засновником",
     "assessment_cycle": "цикли самооцінювання",
     "cycle_scope_entry": "обсяг самооцінювання",
     "cycle_member": "робочі групи самооцінювання",

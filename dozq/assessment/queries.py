@@ -37,6 +37,8 @@ from dozq.assessment.models import (
     CycleMember,
     CycleScheduleItem,
     CycleScopeEntry,
+    CycleStatus,
+    CycleTemplate,
     CycleTransition,
     DevelopmentNeed,
     Evidence,
@@ -1045,3 +1047,51 @@ def findings(cycle: AssessmentCycle) -> dict[int, ItemAssessment]:
             )
         )
     }
+
+
+# A founder's cycle templates.
+
+
+@dataclass(frozen=True)
+class TemplateProgress:
+    """One institution's cycle of a founder's template, as the founder sees it."""
+
+    institution: str
+    status: CycleStatus | None
+    published: bool
+    publication_url: str
+    #: Why the last launch created no cycle there.
+    reason: str
+
+
+def template_progress(template: CycleTemplate) -> list[TemplateProgress]:
+    """Every institution of the founder, alphabetically, with the status of its cycle of
+    ``template`` and whether its results are published; never the cycle's plan,
+    evidence or ratings (the founder sees progress, not drafts). One statement."""
+    rows = db.session.execute(
+        select(
+            Institution.id,
+            Institution.short_name,
+            AssessmentCycle.status,
+            AssessmentCycle.publication_url,
+        )
+        .outerjoin(
+            AssessmentCycle,
+            and_(
+                AssessmentCycle.institution_id == Institution.id,
+                AssessmentCycle.template_id == template.id,
+            ),
+        )
+        .order_by(Institution.short_name, Institution.id)
+    ).all()
+    published = (CycleStatus.PUBLISHED, CycleStatus.CLOSED)
+    return [
+        TemplateProgress(
+            institution=name,
+            status=status,
+            published=status in published,
+            publication_url=(url or "") if status in published else "",
+            reason=(template.skipped or {}).get(str(institution_id), "") if status is None else "",
+        )
+        for institution_id, name, status, url in rows
+    ]

@@ -9,7 +9,7 @@ checked here against the cycle's own catalog.
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from dozq.assessment.models import (
     CycleScheduleItem,
     CycleScopeEntry,
     CycleStatus,
+    CycleTemplate,
     CycleTransition,
     DecisionKind,
     DecisionStatus,
@@ -78,7 +79,9 @@ from dozq.quality_system.services import (
     format_score,
     parse_score,
 )
-from dozq.tenancy.models import MANAGERS, Role
+from dozq.regulation import services as regulation
+from dozq.tenancy.models import MANAGERS, Institution, Role
+from dozq.tenancy.scope import Scope, tenant_scope
 from dozq.tenancy.services import check_version
 from dozq.web.errors import ConflictError, DomainError
 from dozq.web.filters import KYIV
@@ -125,22 +128,6 @@ def _short(text: str, length: int = 80) -> str:
 # The regulation: another area owns it; this is the one question self-assessment asks.
 
 
-def regulation_is_approved() -> bool | None:
-    """Is the institution's Положення про внутрішню систему approved by the director
-    (after the pedagogical council's approval)?
-
-    True or False once the regulation area can answer; ``None`` while it cannot —
-    that area is not built yet, so today the answer is honestly «unknown». The lead
-    wires this function to the regulation's workflow.
-    """
-    return None
-
-
-REGULATION_UNKNOWN = (
-    "Не вдалося підтвердити, що Положення про внутрішню систему забезпечення якості освіти "
-    "затверджено. Комплексне самооцінювання доцільно проводити після визначення всіх "
-    "компонентів внутрішньої системи та умов їх функціонування, що закріплюються Положенням."
-)
 REGULATION_NOT_APPROVED = (
     "Положення про внутрішню систему забезпечення якості освіти ще не затверджено. "
     "Комплексне самооцінювання доцільно проводити після визначення всіх компонентів "
@@ -153,10 +140,7 @@ def regulation_warning(cycle: AssessmentCycle) -> str | None:
     not confirmed (a warning: the cycle is not blocked)."""
     if not cycle.is_comprehensive:
         return None
-    approved = regulation_is_approved()
-    if approved is True:
-        return None
-    return REGULATION_NOT_APPROVED if approved is False else REGULATION_UNKNOWN
+    return None if regulation.is_approved() else REGULATION_NOT_APPROVED
 
 
 # Checklist templates: dozq's (data/checklists.yaml) and the institution's copies.
@@ -1629,3 +1613,152 @@ def save_procedure_review(
         cycle_id=cycle.id,
     )
     return review
+
+
+# A founder's cycle templates: one self-assessment planned in all of its institutions.
+
+NO_CATALOG_FOR_FOUNDER = (
+    "У закладу ще немає активного каталогу критеріїв та індикаторів, тому цикл не створено. "
+    "Коли заклад обере каталог, запустіть самооцінювання ще раз."
+)
+
+
+def create_cycle_template(actor, data: dict) -> CycleTemplate:
+    """A founder prepares a self-assessment for all of its institutions (not launched)."""
+    values = _cycle_values(data)
+    scope_kind = ScopeKind(data.get("scope_kind") or ScopeKind.ALL)
+    if scope_kind not in (ScopeKind.ALL, ScopeKind.ITEMS):
+        raise DomainError("Оберіть обсяг: усі напрями або обрані напрями.")
+    codes = sorted({str(code).strip() for code in data.get("direction_codes") or [] if code})
+    if scope_kind == ScopeKind.ITEMS and not codes:
+        raise DomainError("Оберіть хоча б один напрям.")
+    template = CycleTemplate(
+        title=values["title"],
+        model_kind=values["model_kind"],
+        school_year=values["school_year"],
+        starts_on=values["starts_on"],
+        ends_on=values["ends_on"],
+        note=_text(data, "note", 2000),
+        created_by_id=actor.id if actor else None,
+        scope_kind=scope_kind,
+        direction_codes=codes if scope_kind == ScopeKind.ITEMS else [],
+    )
+    db.session.add(template)
+    _flush()
+    record(
+        actor,
+        "assessment.template_created",
+        template,
+        f"Засновник підготував самооцінювання «{template.title}» "
+        f"({template.school_year_label}) для закладів",
+    )
+    return template
+
+
+@dataclass
+class LaunchReport:
+    """What a launch did, institution by institution (short names)."""
+
+    created: list = field(default_factory=list)
+    already: list = field(default_factory=list)
+    #: (institution, the reason in Ukrainian)
+    skipped: list = field(default_factory=list)
+
+
+def launch_cycle_template(actor, template: CycleTemplate) -> LaunchReport:
+    """Plan the template's cycle in every institution of the founder that has none yet:
+    launching again adds only the missing ones. Runs in the founder's scope; each
+    institution's cycle is created in that institution's own scope."""
+    taken = set(
+        db.session.scalars(
+            select(AssessmentCycle.institution_id).where(AssessmentCycle.template_id == template.id)
+        )
+    )
+    institutions = db.session.scalars(
+        select(Institution).order_by(Institution.short_name, Institution.id)
+    ).all()
+    report = LaunchReport()
+    skipped = {}
+    for institution in institutions:
+        if institution.id in taken:
+            report.already.append(institution.short_name)
+            continue
+        with tenant_scope(db.session, Scope.for_institution(institution)):
+            reason = _plan_from_template(actor, template)
+            _flush_new_unique()
+        if reason:
+            skipped[str(institution.id)] = reason
+            report.skipped.append((institution.short_name, reason))
+        else:
+            report.created.append(institution.short_name)
+    template.launched_at = utcnow()
+    template.skipped = skipped
+    _flush()
+    record(
+        actor,
+        "assessment.template_launched",
+        template,
+        f"Засновник запустив самооцінювання «{template.title}»: створено циклів — "
+        f"{len(report.created)}, уже були — {len(report.already)}, "
+        f"пропущено — {len(report.skipped)}",
+        created=report.created,
+        skipped=dict(report.skipped),
+    )
+    return report
+
+
+def _plan_from_template(actor, template: CycleTemplate) -> str | None:
+    """In an institution's scope: its planned cycle from the template, by its own
+    catalog (``create_cycle``); or why there is none."""
+    catalog = active_catalog()
+    directions = []
+    reason = None
+    if catalog is None:
+        reason = NO_CATALOG_FOR_FOUNDER
+    elif template.scope_kind == ScopeKind.ITEMS:
+        directions = db.session.scalars(
+            select(CatalogItem)
+            .where(
+                CatalogItem.catalog_id == catalog.id,
+                CatalogItem.kind == ItemKind.DIRECTION,
+                CatalogItem.code.in_(template.direction_codes),
+            )
+            .order_by(CatalogItem.code)
+        ).all()
+        if not directions:
+            reason = (
+                f"У каталозі закладу немає напрямів {', '.join(template.direction_codes)}, "
+                "тому цикл не створено."
+            )
+    if reason:
+        record(
+            actor,
+            "assessment.template_skipped",
+            template,
+            f"Засновник запропонував самооцінювання «{template.title}», але цикл не створено: "
+            f"{reason}",
+        )
+        return reason
+    cycle = create_cycle(
+        actor,
+        {
+            "title": template.title,
+            "school_year": template.school_year,
+            "starts_on": template.starts_on,
+            "ends_on": template.ends_on,
+            "model_kind": template.model_kind.value,
+            "scope_kind": ScopeKind.ALL.value,
+        },
+    )
+    cycle.template_id = template.id
+    _flush_new_unique()
+    if directions:
+        set_scope(actor, cycle, ScopeKind.ITEMS, [direction.id for direction in directions])
+    record(
+        actor,
+        "assessment.template_received",
+        cycle,
+        f"Засновник запропонував самооцінювання «{template.title}»: заплановано цикл закладу",
+        template_id=template.id,
+    )
+    return None

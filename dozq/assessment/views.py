@@ -709,31 +709,12 @@ def record_monitoring(assessment_cycle_id: int):
     """Results of external monitoring (органи управління освітою, міжнародні установи,
     громадські організації) as evidence."""
     cycle = queries.cycle_or_404(assessment_cycle_id)
-    form = MonitoringForm()
-    if request.method == "GET":
-        form.occurred_on.data = _today()
-        _preselect(form)
-    form.indicator_ids.choices, groups, _filtered = _indicator_groups(cycle, None, True)
-    status = form_status(form)
-    if form.validate_on_submit():
-        try:
-            evidence = services.record_monitoring(
-                current_user, cycle, form.data, request.files.getlist(form.files.name)
-            )
-        except DomainError as error:
-            status = _refused(form, error)
-        else:
-            db.session.commit()
-            return _done(
-                url_for("institution.assessment.evidence", evidence_id=evidence.id),
-                "Результати моніторингу додано.",
-            )
-    return render(
+    return _evidence_with_files(
+        cycle,
+        MonitoringForm(),
+        services.record_monitoring,
+        "Результати моніторингу додано.",
         "assessment/monitoring_form.html",
-        status=status,
-        cycle=cycle,
-        form=form,
-        groups=groups,
         filtered=False,
         show_all=True,
     )
@@ -763,32 +744,35 @@ def new_cycle_evidence(assessment_cycle_id: int):
 def _staff_evidence(cycle, collecting):
     form = StaffEvidenceForm()
     del form.cycle_id
+    return _evidence_with_files(
+        cycle,
+        form,
+        services.record_staff_evidence,
+        "Доказ збережено. Дякуємо!",
+        "assessment/staff_evidence.html",
+        collecting=collecting,
+    )
+
+
+def _evidence_with_files(cycle, form, record_evidence, saved_message, template, **context):
+    """An evidence form with indicators and files: prefilled on GET, recorded on POST."""
     if request.method == "GET":
         form.occurred_on.data = _today()
         _preselect(form)
     form.indicator_ids.choices, groups, _filtered = _indicator_groups(cycle, None, True)
     status = form_status(form)
     if form.validate_on_submit():
+        files = request.files.getlist(form.files.name)
         try:
-            evidence = services.record_staff_evidence(
-                current_user, cycle, form.data, request.files.getlist(form.files.name)
-            )
+            evidence = record_evidence(current_user, cycle, form.data, files)
         except DomainError as error:
             status = _refused(form, error)
         else:
             db.session.commit()
             return _done(
-                url_for("institution.assessment.evidence", evidence_id=evidence.id),
-                "Доказ збережено. Дякуємо!",
+                url_for("institution.assessment.evidence", evidence_id=evidence.id), saved_message
             )
-    return render(
-        "assessment/staff_evidence.html",
-        status=status,
-        cycle=cycle,
-        collecting=collecting,
-        form=form,
-        groups=groups,
-    )
+    return render(template, status=status, cycle=cycle, form=form, groups=groups, **context)
 
 
 def _evidence_context(evidence, files_form=None, protocol_form=None, need_form=None):

@@ -172,6 +172,10 @@ def account():
             return redirect(url_for("auth.account"), 303)
     if request.method == "POST" and status == 200:
         status = 422
+        if not (profile_form.submit.data or password_form.submit.data):
+            profile_form.form_errors.append(
+                "Не вказано, що зберегти: дані облікового запису чи пароль."
+            )
     return render(
         "auth/account.html",
         status=status,

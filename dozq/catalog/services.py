@@ -4,7 +4,9 @@ Every function takes the actor, changes the session, flushes, records the step
 in the audit log and never commits.
 """
 
-from sqlalchemy import select, update
+from collections import defaultdict
+
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from dozq.audit.services import record
@@ -310,6 +312,12 @@ def delete_own_item(actor, item: CatalogItem) -> None:
         raise DomainError(
             "Елементи з каталогу-зразка не видаляють, а вимикають: так їх можна повернути."
         )
+    if items_in_use(subtree_ids(item)):
+        raise DomainError(
+            f"{item.kind.label.capitalize()} {item.code} уже використано в самооцінюванні, "
+            "анкетах або програмах моніторингу. Його не можна видалити, щоб не втратити "
+            "зібрані докази й оцінки: вимкніть його — минулі результати збережуться."
+        )
     record(
         actor,
         "catalog.item_deleted",
@@ -322,6 +330,43 @@ def delete_own_item(actor, item: CatalogItem) -> None:
     db.session.delete(item)
     _flush_or_conflict()
     renumber(siblings_of(catalog_id, parent_id))
+
+
+def subtree_ids(item: CatalogItem) -> list[int]:
+    """The item and everything nested in it."""
+    children = defaultdict(list)
+    rows = db.session.execute(
+        select(CatalogItem.id, CatalogItem.parent_id).where(
+            CatalogItem.catalog_id == item.catalog_id
+        )
+    )
+    for child_id, parent_id in rows:
+        children[parent_id].append(child_id)
+    found, pending = [], [item.id]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children[current])
+    return found
+
+
+def _references_to_items() -> list:
+    """Every mapped column outside the catalog that points at a catalog item: the plans,
+    evidence, ratings and links of other areas, found from the schema itself."""
+    items = CatalogItem.__table__
+    return [
+        mapper.get_property_by_column(column).class_attribute
+        for mapper in db.Model.registry.mappers
+        if mapper.local_table is not items
+        for column in mapper.local_table.columns
+        if any(key.column.table is items for key in column.foreign_keys)
+    ]
+
+
+def items_in_use(item_ids: list[int]) -> bool:
+    """Does anything outside the catalog refer to one of these items?"""
+    uses = [exists().where(column.in_(item_ids)) for column in _references_to_items()]
+    return bool(db.session.scalar(select(or_(*uses))))
 
 
 def code_taken(catalog_id: int, code: str) -> bool:

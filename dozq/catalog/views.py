@@ -355,6 +355,8 @@ def updates():
                 return redirect(url_for("institution.catalog.index"), 303)
     if newer is not None:
         form.template_id.data = newer.id
+    elif form.is_submitted():
+        raise DomainError("Нових версій каталогу немає: змін для прийняття немає.")
     return render(
         "catalog/updates.html",
         "catalog/_updates_form.html",

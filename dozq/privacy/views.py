@@ -56,6 +56,7 @@ TABLE_LABELS = {
     "pedagogical_council_meeting": "засідання педагогічної ради",
     "checklist_template": "шаблони спостережень",
     "checklist_template_item": "пункти шаблонів спостережень",
+    "cycle_template": "самооцінювання, запропоновані засновником",
     "assessment_cycle": "цикли самооцінювання",
     "cycle_member": "робоча група",
     "cycle_scope_entry": "обсяг самооцінювання",

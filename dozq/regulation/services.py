@@ -228,6 +228,13 @@ COUNCIL_DONE = (
 ORDER_DONE = (EditionStatus.ORDER_APPROVED, EditionStatus.PUBLISHED, EditionStatus.ARCHIVED)
 
 
+def is_approved() -> bool:
+    """Has an edition of the current institution's regulation been approved by the
+    director's order (after the pedagogical council)?"""
+    approved = select(RegulationEdition.id).where(RegulationEdition.status.in_(ORDER_DONE))
+    return db.session.scalar(approved.limit(1)) is not None
+
+
 def date_warnings(
     council_number, council_date, order_number=None, order_date=None, *, order=False, today=None
 ) -> list[str]:

@@ -7,24 +7,27 @@ Evidence for a period is counted from the answers themselves (GROUP BY over
 ``survey_answer`` joined to the day of each response).
 
 Small groups (anonymity). ``suppress`` hides every value of a breakdown with
-fewer respondents than the questionnaire's threshold (default 5), and, when
-that hides exactly one value, also the smallest other one — otherwise the
-hidden one could be computed as the total minus the rest (complementary
+fewer respondents than the questionnaire's threshold (default 5), and then the
+smallest others until the hidden values hold at least the threshold together —
+otherwise they could be computed as the total minus the rest (complementary
 suppression). It applies to groups, audiences and school years of whole
 responses, and per question across groups (a question answered by few people
 of a group is hidden for that group, with its complement). A filter that picks
 a hidden value shows nothing; open answers are listed without their group and
-only when the view itself may be shown. Known limit: crossing two filters
-(a group within a year against the same group in all years) can still narrow
-things down; the threshold is the guard, as in Edurio.
+only when the view itself may be shown. Crossing filters (a group within a
+school year against the same group in all years) single out nobody either: each
+breakdown is counted among the responses of the other filters, so the years of a
+group that could be told apart this way are hidden within it.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask import current_app, g, has_request_context, url_for
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from dozq.db import db
 from dozq.surveys.models import (
@@ -51,17 +54,16 @@ NO_GROUP_LABEL = "без групи (загальне посилання)"
 
 
 def suppress(counts: dict, threshold: int) -> set:
-    """Values of a breakdown to hide: those with 1..threshold-1 respondents, and the
-    smallest other value when only one would be hidden (complementary suppression)."""
+    """Values of a breakdown to hide: those with 1..threshold-1 respondents, and then
+    the smallest others until the hidden ones hold at least ``threshold`` together —
+    the total minus the shown values must not single out a few (complementary
+    suppression)."""
     hidden = {key for key, count in counts.items() if 0 < count < threshold}
-    if len(hidden) == 1:
-        others = sorted(
-            (count, str(key), key)
-            for key, count in counts.items()
-            if key not in hidden and count > 0
-        )
-        if others:
-            hidden.add(others[0][2])
+    others = sorted(
+        (count, str(key), key) for key, count in counts.items() if key not in hidden and count > 0
+    )
+    while hidden and sum(counts[key] for key in hidden) < threshold and others:
+        hidden.add(others.pop(0)[2])
     return hidden
 
 
@@ -142,6 +144,11 @@ class QuestionResult:
             return None
         return share(self.positive, self.respondents)
 
+    @property
+    def has_other(self) -> bool:
+        """Does the question offer «інше» (answers in the respondent's own words)?"""
+        return any(option.is_other for option in self.question.options)
+
 
 @dataclass
 class Results:
@@ -168,30 +175,119 @@ class Results:
         return self.hidden_reason is not None
 
 
-def _dimension_rows(questionnaire_id: int):
-    """(group, audience, year, channel, responses, group name, group's expected) rows."""
+@cache
+def _tally_statement(by_group: bool, by_audience: bool, years: str):
+    """The statement of ``_tallies`` for one shape of filters (values are bound
+    parameters), built once: building it costs more than running it.
+    ``years``: "one" (a year is chosen), "all", or "latest" (the default)."""
     tally = SurveyTally
-    return db.session.execute(
+    whole = tally.question_id == WHOLE_RESPONSE
+    answers = [tally.question_id != WHOLE_RESPONSE]
+    if by_audience:
+        answers.append(tally.audience == bindparam("audience"))
+    if years == "one":
+        answers.append(tally.school_year == bindparam("school_year"))
+    elif years == "latest":
+        # As ``results`` decides: the latest year when the selection spans several.
+        other = aliased(SurveyTally)
+        conditions = [
+            other.questionnaire_id == bindparam("questionnaire_id"),
+            other.question_id == WHOLE_RESPONSE,
+        ]
+        if by_group:
+            conditions.append(other.group_id == bindparam("group_id"))
+        if by_audience:
+            conditions.append(other.audience == bindparam("audience"))
+        latest = (
+            select(
+                case(
+                    (func.count(func.distinct(other.school_year)) > 1, func.max(other.school_year))
+                )
+            )
+            .where(*conditions)
+            .scalar_subquery()
+        )
+        answers.append(tally.school_year == func.coalesce(latest, tally.school_year))
+    if by_group:
+        answers.append(or_(tally.option_id == ANSWERED, tally.group_id == bindparam("group_id")))
+    per_row = (
         select(
-            tally.group_id,
-            tally.audience,
-            tally.school_year,
-            tally.channel,
-            func.sum(tally.count),
-            SurveyGroup.name,
-            SurveyGroup.expected_respondents,
+            tally.question_id.label("question_id"),
+            tally.option_id.label("option_id"),
+            case((or_(whole, tally.option_id == ANSWERED), tally.group_id)).label("group_id"),
+            case((whole, tally.audience)).label("audience"),
+            case((whole, tally.school_year)).label("school_year"),
+            case((whole, tally.channel)).label("channel"),
+            tally.count.label("count"),
+            tally.value_sum.label("value_sum"),
         )
-        .outerjoin(SurveyGroup, SurveyGroup.id == tally.group_id)
-        .where(tally.questionnaire_id == questionnaire_id, tally.question_id == WHOLE_RESPONSE)
-        .group_by(
-            tally.group_id,
-            tally.audience,
-            tally.school_year,
-            tally.channel,
-            SurveyGroup.name,
-            SurveyGroup.expected_respondents,
+        .where(tally.questionnaire_id == bindparam("questionnaire_id"), or_(whole, and_(*answers)))
+        .subquery()
+    )
+    keys = [
+        per_row.c[name]
+        for name in ("question_id", "option_id", "group_id", "audience", "school_year", "channel")
+    ]
+    group = (SurveyGroup.name, SurveyGroup.expected_respondents)
+    return (
+        select(*keys, func.sum(per_row.c.count), func.sum(per_row.c.value_sum), *group)
+        .outerjoin(
+            SurveyGroup,
+            and_(SurveyGroup.id == per_row.c.group_id, per_row.c.question_id == WHOLE_RESPONSE),
         )
-    ).all()
+        .group_by(*keys, *group)
+    )
+
+
+def _tallies(questionnaire_id: int, filters: Filters) -> tuple[list, dict]:
+    """The two aggregates of the results page in one statement over the tally.
+
+    Whole responses come as (group, audience, year, channel, responses, group name,
+    group's expected) rows. Per question, the respondents (option ``ANSWERED``) come
+    per group — small groups are suppressed per question — and every other option
+    summed in SQL over the selected group(s), with the audience and year filters
+    (by default the latest school year of the selected responses, when they span
+    several). Returns (dimension rows, question → (answered by group, option sums)).
+    """
+    years = "all" if filters.all_years else "latest"
+    if filters.school_year is not None:
+        years = "one"
+    statement = _tally_statement(filters.group_id is not None, bool(filters.audience), years)
+    params = {
+        name: value
+        for name, value in (
+            ("questionnaire_id", questionnaire_id),
+            ("group_id", filters.group_id),
+            ("audience", filters.audience or None),
+            ("school_year", filters.school_year),
+        )
+        if value is not None
+    }
+    dimension_rows = []
+    per_question: dict = {}
+    for (
+        question_id,
+        option_id,
+        group_id,
+        audience,
+        school_year,
+        channel,
+        count,
+        value_sum,
+        name,
+        expected,
+    ) in db.session.execute(statement, params):
+        if question_id == WHOLE_RESPONSE:
+            dimension_rows.append((group_id, audience, school_year, channel, count, name, expected))
+            continue
+        entry = per_question.get(question_id)
+        if entry is None:
+            entry = per_question[question_id] = ({}, {})
+        if option_id == ANSWERED:
+            entry[0][group_id] = (int(count), int(value_sum or 0))
+        else:
+            entry[1][option_id] = (int(count), int(value_sum or 0))
+    return dimension_rows, per_question
 
 
 def _counts(rows, filters: Filters, by: int, skip: str) -> dict:
@@ -210,11 +306,11 @@ def _counts(rows, filters: Filters, by: int, skip: str) -> dict:
 
 
 def results(questionnaire: Questionnaire, filters: Filters) -> Results:
-    """Everything the results page shows, in three queries: the structure and two
-    aggregates over the tally (groups that have answers come with the first)."""
+    """Everything the results page shows, in two queries: the structure and one
+    aggregate over the tally (groups that have answers come with it)."""
     threshold = questionnaire.min_group_size
     structure = question_views(questionnaire.id)
-    rows = _dimension_rows(questionnaire.id)
+    rows, per_question = _tallies(questionnaire.id, filters)
     group_names = {row[0]: row[5] for row in rows if row[5] is not None}
     group_expected = {row[0]: row[6] for row in rows if row[5] is not None}
 
@@ -244,25 +340,16 @@ def results(questionnaire: Questionnaire, filters: Filters) -> Results:
     elif total < threshold:
         hidden_reason = "total"
 
-    per_question = _question_tally(questionnaire.id, filters)
     question_results = []
+    nothing: tuple = ({}, {})
     for number, question in enumerate(structure, start=1):
-        by_group = per_question.get(question.id, {})
-        respondents_by_group = {
-            group_id: counts.get(ANSWERED, (0, 0))[0] for group_id, counts in by_group.items()
-        }
-        hidden_here = suppress(respondents_by_group, threshold)
-        selected = {
-            group_id: counts
-            for group_id, counts in by_group.items()
-            if _matches(group_id, filters.group_id)
-        }
-        summed: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for counts in selected.values():
-            for option_id, (count, value_sum) in counts.items():
-                summed[option_id][0] += count
-                summed[option_id][1] += value_sum
-        respondents = summed[ANSWERED][0]
+        answered, option_counts = per_question.get(question.id, nothing)
+        hidden_here = suppress({key: count for key, (count, _s) in answered.items()}, threshold)
+        respondents = value_total = 0
+        for group_id, (count, value_sum) in answered.items():
+            if filters.group_id is None or group_id == filters.group_id:
+                respondents += count
+                value_total += value_sum
         hidden = (
             hidden_reason is not None
             or respondents < threshold
@@ -270,13 +357,13 @@ def results(questionnaire: Questionnaire, filters: Filters) -> Results:
         )
         result = QuestionResult(question, number, respondents, hidden)
         if not hidden:
-            result.positive = summed[POSITIVE][0]
-            result.options = [
-                OptionResult(option, summed[option.id][0], share(summed[option.id][0], respondents))
-                for option in question.options
-            ]
+            result.positive = option_counts.get(POSITIVE, (0, 0))[0]
+            result.options = []
+            for option in question.options:
+                count = option_counts.get(option.id, (0, 0))[0]
+                result.options.append(OptionResult(option, count, share(count, respondents)))
             if question.kind is QuestionKind.SCALE and respondents:
-                result.mean = summed[ANSWERED][1] / respondents
+                result.mean = value_total / respondents
         question_results.append(result)
 
     expected = questionnaire.expected_respondents

@@ -17,7 +17,7 @@ one scope.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 
 from sqlalchemy import ForeignKey, event
@@ -119,7 +119,10 @@ def is_scoped(cls) -> bool:
     return issubclass(cls, SCOPED_KINDS)
 
 
-def _loader_criteria(scope: Scope) -> list:
+@lru_cache(maxsize=4096)
+def _loader_criteria(scope: Scope) -> tuple:
+    """The criteria options of one scope, built once: a scope is immutable and equal
+    scopes select the same rows, and building the options costs more than the query."""
     ids = scope.institution_ids
     founder_id = scope.founder_id
     criteria = [
@@ -147,7 +150,7 @@ def _loader_criteria(scope: Scope) -> list:
                 include_aliases=True,
             )
         )
-    return criteria
+    return tuple(criteria)
 
 
 @cache

@@ -35,6 +35,7 @@ FOUNDER_MENU = [
     MenuItem("Огляд закладів", "founder.dashboard.index"),
     MenuItem("Адміністратори", "founder.admins"),
     MenuItem("Каталоги критеріїв", "founder.catalog.index"),
+    MenuItem("Самооцінювання", "founder.assessment.index"),
     MenuItem("Звернення закладів", "founder.assessment_requests.index"),
     MenuItem("Анкетування", "founder.surveys.index"),
     MenuItem("Журнал дій", "founder.audit.index"),

@@ -1,7 +1,8 @@
 """Self-assessment end to end in a real browser: the director plans a cycle with a
 working group and starts it; a teacher records an observation with a photo on a
 390-px phone; the methodologist rates an indicator in place (htmx); the director
-records the council meeting, marks the results discussed and adds a decision."""
+records the council meeting, marks the results discussed, adds a decision and
+publishes the results: the public page and the founder's heat map show them."""
 
 import random
 import re
@@ -51,8 +52,8 @@ def test_plan_collect_rate_discuss_decide(live_server, new_page):
     match = re.search(rf"{base}/(\d+)/plan$", director.url)
     assert match, director.url
     cycle = f"{base}/{match.group(1)}"
-    # The regulation's approval cannot be confirmed yet: a warning, not a block.
-    expect(director.locator("#regulation-warning")).to_contain_text("Не вдалося підтвердити")
+    # The demo's regulation is approved by order: no warning about it.
+    expect(director.locator("#regulation-warning")).to_have_count(0)
 
     # … forms the working group in place (htmx) …
     director.get_by_label("Працівник").select_option(label="Марія Олександрівна Ткаченко")
@@ -144,3 +145,21 @@ def test_plan_collect_rate_discuss_decide(live_server, new_page):
     expect(director.locator("#decision-list")).to_contain_text("Придбати інтерактивну панель")
     expect(director.locator("#decision-list")).to_contain_text("31.05.2030")
     error_log(director).assert_none()
+
+    # The director publishes the results: the public page and the founder's heat map
+    # show them.
+    director.goto(cycle)
+    director.get_by_role("button", name="Позначити як оприлюднене").click()
+    expect(director.locator("#cycle-state")).to_contain_text("оприлюднено")
+    error_log(director).assert_none()
+    visitor = new_page(viewport=PHONE)
+    visitor.goto(f"/p/{SLUG}/")
+    expect(visitor.locator("main")).to_contain_text(title)
+    no_sideways_scroll(visitor)
+    founder = new_page()
+    log_in(founder, "founder@example.com")
+    founder.goto("/f/sonyachne/dashboard/")
+    row = founder.locator("#founder-board tbody tr", has_text="ЗДО № 1 «Сонечко»")
+    expect(row).to_contain_text(title)
+    expect(row.locator("td[class^='level-']:not(.level-none)").first).to_contain_text("3,50")
+    error_log(founder).assert_none()
