@@ -508,6 +508,17 @@ def run_parents(links: list, port: int, stats: Stats, deadline: float) -> None:
             stats.broken("questionnaire", error)
 
 
+#: Every step a run measures, in the order of the report.
+STEPS = (
+    "healthz",
+    "browse",
+    "edit: form",
+    "edit: save",
+    "questionnaire: form",
+    "questionnaire: submit",
+)
+
+
 # Report ---------------------------------------------------------------------------------------
 
 
@@ -519,14 +530,7 @@ def percentile(values: list[float], share: int) -> float:
 
 def summary(stats: Stats, seconds: float) -> dict:
     steps = {}
-    order = [
-        "healthz",
-        "browse",
-        "edit: form",
-        "edit: save",
-        "questionnaire: form",
-        "questionnaire: submit",
-    ]
+    order = list(STEPS)
     for step in sorted(stats.statuses, key=lambda s: (order.index(s) if s in order else 99, s)):
         latencies = stats.latencies.get(step, [])
         statuses = stats.statuses[step]

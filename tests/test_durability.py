@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, select, update
 
-from bench.loadtest import ROOT, Browser, Server, server_environment
+from bench.loadtest import ROOT, STEPS, Browser, Server, server_environment
 from dozq.auth.models import UserSession
 from dozq.db import db, utcnow
 from dozq.tenancy.models import Role
@@ -175,14 +175,7 @@ def test_the_load_test_runs_clean(backend, tmp_path_factory):
     line = next(line for line in result.stdout.splitlines() if line.startswith("LOADTEST "))
     report = json.loads(line.removeprefix("LOADTEST "))
     steps = report["steps"]
-    for step in (
-        "healthz",
-        "browse",
-        "edit: form",
-        "edit: save",
-        "questionnaire: form",
-        "questionnaire: submit",
-    ):
+    for step in STEPS:
         assert steps[step]["requests"] > 0, step
         assert steps[step]["server_errors"] == 0, step
     assert report["acknowledged_saves"] > 0 and report["acknowledged_answers"] > 0
