@@ -7,21 +7,20 @@ status and whether its results are published, never its drafts.
 
 from datetime import date
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from dozq.assessment import queries, services
 from dozq.assessment.forms import CycleTemplateForm, LaunchForm
 from dozq.assessment.models import CycleTemplate
-from dozq.assessment.views import _done, _refused
 from dozq.db import db
 from dozq.quality_system.models import ModelKind
 from dozq.quality_system.services import current_school_year
 from dozq.tenancy.access import requires
 from dozq.tenancy.models import Role
 from dozq.web.errors import DomainError
-from dozq.web.forms import form_status
+from dozq.web.forms import form_status, refused
 from dozq.web.htmx import render
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -53,13 +52,14 @@ def index():
         try:
             template = services.create_cycle_template(current_user, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
-            return _done(
-                url_for(".template", cycle_template_id=template.id),
+            flash(
                 "Самооцінювання збережено. Запустіть його, щоб заклади отримали власні цикли.",
+                "success",
             )
+            return redirect(url_for(".template", cycle_template_id=template.id), 303)
     templates = db.session.scalars(
         select(CycleTemplate).order_by(CycleTemplate.school_year.desc(), CycleTemplate.id.desc())
     ).all()
@@ -94,7 +94,7 @@ def launch(cycle_template_id: int):
     try:
         report = services.launch_cycle_template(current_user, found)
     except DomainError as error:
-        status = _refused(form, error)
+        status = refused(form, error)
         return _template_page(db.get_or_404(CycleTemplate, cycle_template_id), form, status)
     db.session.commit()
     already = f"; уже мали цикл: {len(report.already)}" if report.already else ""
@@ -104,4 +104,4 @@ def launch(cycle_template_id: int):
     )
     for name, reason in report.skipped:
         flash(f"{name}: {reason}", "warning")
-    return _done(url_for(".template", cycle_template_id=found.id))
+    return redirect(url_for(".template", cycle_template_id=found.id), 303)

@@ -74,7 +74,7 @@ from dozq.tenancy.access import requires
 from dozq.tenancy.models import INSTITUTION_ROLES, MANAGERS, Role
 from dozq.web.errors import DomainError
 from dozq.web.filters import KYIV
-from dozq.web.forms import choices, form_status
+from dozq.web.forms import choices, form_status, refused
 from dozq.web.htmx import is_fragment_request, render
 
 bp = Blueprint("assessment", __name__, url_prefix="/self-assessment")
@@ -93,13 +93,6 @@ def score_uk(value) -> str:
 
 def _today():
     return datetime.now(KYIV).date()
-
-
-def _refused(form, error: DomainError) -> int:
-    """Roll back what the step did, show why on the form; the status to answer with."""
-    db.session.rollback()
-    form.form_errors.append(str(error))
-    return error.status_code
 
 
 def _done(url: str, message: str | None = None):
@@ -174,7 +167,7 @@ def new_cycle():
         try:
             cycle = services.create_cycle(current_user, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -250,7 +243,7 @@ def edit_cycle(assessment_cycle_id: int):
                 form.version.data,
             )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "plan"), "План самооцінювання збережено.")
@@ -282,7 +275,7 @@ def move(assessment_cycle_id: int):
                     form.publication_url.data or "",
                 )
             except DomainError as error:
-                status = _refused(form, error)
+                status = refused(form, error)
             else:
                 db.session.commit()
                 message = f"Стан циклу: «{cycle.status.label}»."
@@ -385,7 +378,7 @@ def scope(assessment_cycle_id: int):
                 form.version.data,
             )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "plan"), "Обсяг самооцінювання збережено.")
@@ -421,7 +414,7 @@ def add_member(assessment_cycle_id: int):
         try:
             member = services.add_member(current_user, cycle, form.data, user, item)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             if not is_fragment_request():
@@ -462,7 +455,7 @@ def add_plan_entry(assessment_cycle_id: int):
         try:
             services.add_plan_entry(current_user, cycle, indicator, form.data, member)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "plan", _anchor="methods"), "Метод заплановано.")
@@ -516,7 +509,7 @@ def add_schedule_item(assessment_cycle_id: int):
         try:
             services.add_schedule_item(current_user, cycle, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "plan", _anchor="schedule"), "Графік доповнено.")
@@ -627,7 +620,7 @@ def record_checklist(assessment_cycle_id: int, checklist_template_id: int):
                     current_user, cycle, template, _checklist_data(form), uploads
                 )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -667,7 +660,7 @@ def record_interview(assessment_cycle_id: int):
                 current_user, cycle, form.data, request.files.getlist(form.files.name)
             )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             if warning:
@@ -766,7 +759,7 @@ def _evidence_with_files(cycle, form, record_evidence, saved_message, template, 
         try:
             evidence = record_evidence(current_user, cycle, form.data, files)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -820,7 +813,7 @@ def add_files(evidence_id: int):
         try:
             services.add_files(current_user, found, cycle, request.files.getlist(form.files.name))
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(url_for(".evidence", evidence_id=found.id), "Файли додано.")
@@ -846,7 +839,7 @@ def record_protocol(evidence_id: int):
                 current_user, found, cycle, form.data, request.files.getlist(form.files.name)
             )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(url_for(".evidence", evidence_id=found.id), "Відповіді записано.")
@@ -885,7 +878,7 @@ def add_need(evidence_id: int):
         try:
             services.add_development_need(current_user, found, cycle, teacher, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -1027,7 +1020,7 @@ def rate(assessment_cycle_id: int, catalog_item_id: int):
             current_user, cycle, found.item, form.data, form.version.data, proposal.score
         )
     except DomainError as error:
-        status = _refused(form, error)
+        status = refused(form, error)
         cycle = queries.cycle_or_404(assessment_cycle_id)
         return _indicator_view(cycle, queries.item_or_404(cycle, catalog_item_id), form, status)
     db.session.commit()
@@ -1104,7 +1097,7 @@ def conclude(assessment_cycle_id: int, catalog_item_id: int):
     try:
         services.save_conclusion(current_user, cycle, item, form.data, form.version.data, level)
     except DomainError as error:
-        status = _refused(form, error)
+        status = refused(form, error)
         return _conclusion_view(cycle, catalog_item_id, form, status)
     db.session.commit()
     if not is_fragment_request():
@@ -1153,7 +1146,7 @@ def record_council(assessment_cycle_id: int):
         try:
             discussion = services.record_council_discussion(current_user, cycle, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -1180,7 +1173,7 @@ def link_council(assessment_cycle_id: int):
                 current_user, cycle, {"kind": "council", "remarks": form.remarks.data}, meeting
             )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "discussion"), "Засідання пов’язано з циклом.")
@@ -1200,7 +1193,7 @@ def add_discussion(assessment_cycle_id: int):
         try:
             services.add_discussion(current_user, cycle, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "discussion"), "Обговорення записано.")
@@ -1232,7 +1225,7 @@ def new_meeting():
         try:
             meeting = services.create_council_meeting(current_user, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(url_for(".council"), f"Засідання записано: {meeting.label}.")
@@ -1249,7 +1242,7 @@ def edit_meeting(pedagogical_council_meeting_id: int):
         try:
             services.update_council_meeting(current_user, meeting, form.data, form.version.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(url_for(".council"), "Запис засідання збережено.")
@@ -1333,7 +1326,7 @@ def add_decision(assessment_cycle_id: int):
         try:
             services.add_decision(current_user, cycle, form.data, item, user, section, programme)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(_cycle_url(cycle, "decisions"), "Рішення додано.")
@@ -1362,7 +1355,7 @@ def update_decision(management_decision_id: int):
         try:
             services.update_decision(current_user, found, form.data, form.version.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             found = db.get_or_404(ManagementDecision, management_decision_id)
         else:
             db.session.commit()
@@ -1392,7 +1385,7 @@ def add_founder_request(assessment_cycle_id: int):
         try:
             services.add_founder_request(current_user, cycle, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -1481,7 +1474,7 @@ def review_procedure(assessment_cycle_id: int, quality_component_id: int):
                 current_user, cycle, component, form.data, form.version.data, measure
             )
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(
@@ -1553,7 +1546,7 @@ def new_checklist():
         try:
             template = services.create_template(current_user, form.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(url_for(".checklists"), f"Аркуш «{template.title}» створено.")
@@ -1591,7 +1584,7 @@ def edit_checklist(checklist_template_id: int):
         try:
             services.update_template(current_user, template, form.data, form.version.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
         else:
             db.session.commit()
             return _done(url_for(".checklists"), "Аркуш збережено.")
@@ -1622,7 +1615,7 @@ def answer(founder_request_id: int):
         try:
             services.answer_founder_request(current_user, found, form.data, form.version.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             found, institution = queries.sent_request_or_404(founder_request_id)
         else:
             db.session.commit()

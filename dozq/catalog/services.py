@@ -5,6 +5,7 @@ in the audit log and never commits.
 """
 
 from collections import defaultdict
+from functools import lru_cache
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -92,9 +93,15 @@ def save_template(
     return template, True
 
 
+@lru_cache(maxsize=1)
+def _parsed_starter(modified_ns: int):
+    """The starter file parsed once per version of the file: parsing is the slow part."""
+    return parse_yaml_text(STARTER_PATH.read_text(encoding="utf-8"))
+
+
 def ensure_starter(actor=None) -> CatalogTemplate:
     """The starter catalog on this installation: added once, again only if the file changed."""
-    catalog = parse_yaml_text(STARTER_PATH.read_text(encoding="utf-8"))
+    catalog = _parsed_starter(STARTER_PATH.stat().st_mtime_ns)
     template, _created = save_template(
         actor, catalog, STARTER_NAME, Origin.DOZQ_STARTER, trust_statuses=True
     )

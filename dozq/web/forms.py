@@ -5,6 +5,8 @@ from wtforms import HiddenField, IntegerField, SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from dozq.db import db
+
 
 class Form(FlaskForm):
     class Meta:
@@ -68,3 +70,11 @@ __all__ = [
     "optional_text",
     "required",
 ]
+
+
+def refused(form, error) -> int:
+    """Roll back what a refused step did and show why on the form; the status to
+    answer with (``DomainError.status_code``: 422, or 409 for a conflict)."""
+    db.session.rollback()
+    form.form_errors.append(str(error))
+    return error.status_code
