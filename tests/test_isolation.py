@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from dozq.auth.models import LoginFailure, UserSession
 from dozq.db import db
+from dozq.surveys.models import SurveyLink
 from dozq.tenancy.access import PUBLIC, SIGNED_IN
 from dozq.tenancy.models import Institution, Role
 from dozq.tenancy.scope import BYPASS_OPTION, Scope, is_scoped, tenant_scope
@@ -98,7 +99,7 @@ def expected_foreign_status(rule, role, actor_kind, foreign_tenant_in_url):
     allowed = app_view(rule).allowed_roles
     if allowed == PUBLIC:
         return None
-    if actor_kind == "anonymous":
+    if actor_kind in ("anonymous", "parent"):
         return 302
     if rule.endpoint.startswith("institution."):
         if actor_kind != "institution" or foreign_tenant_in_url:
@@ -120,6 +121,8 @@ def app_view(rule):
 
 ACTORS = [
     ("anonymous", None),
+    # Not signed in, but holding tenant A's questionnaire link (its cookies set).
+    ("parent", None),
     ("platform", Role.PLATFORM_ADMIN),
     ("founder", Role.FOUNDER_ADMIN),
     *[("institution", role) for role in INSTITUTION_ACTORS],
@@ -134,6 +137,15 @@ def actor_user_id(world, kind, role):
     if kind == "institution":
         return world.a.users[role]
     return None
+
+
+def questionnaire_link(app, tenant) -> str:
+    with app.app_context():
+        institution = db.session.get(
+            Institution, tenant.institution_id, execution_options={BYPASS_OPTION: True}
+        )
+        with tenant_scope(db.session, Scope.for_institution(institution)):
+            return f"/s/{db.session.scalar(select(SurveyLink.token).limit(1))}"
 
 
 def url_variants(app, rule, world):
@@ -182,6 +194,8 @@ def test_foreign_objects_are_invisible_and_unchangeable(app, client, world, kind
     _views.update(app.view_functions)
     if (user_id := actor_user_id(world, kind, role)) is not None:
         sign_in_as(app, client, user_id)
+    if kind == "parent":
+        assert client.get(questionnaire_link(app, world.a)).status_code == 200
     requests = [
         (rule, method, url, expected_foreign_status(rule, role, kind, foreign_tenant_in_url))
         for rule, method in tenant_rules(app)
