@@ -296,7 +296,11 @@ def warnings(edition: RegulationEdition, today: date | None = None) -> list[str]
 # Steps.
 
 
-def _move(actor, edition: RegulationEdition, to: EditionStatus, note: str, action: str, summary):
+def _move(
+    actor, edition: RegulationEdition, to: EditionStatus, note: str, action: str | None, summary
+):
+    """Record the edition's transition, and the step in the audit log unless ``action``
+    is None (a move that is part of another step, which records both)."""
     if to not in TRANSITIONS[edition.status]:
         raise DomainError(
             f"Редакцію зі статусом «{edition.status.label}» не можна перевести до статусу "
@@ -314,6 +318,8 @@ def _move(actor, edition: RegulationEdition, to: EditionStatus, note: str, actio
         )
     )
     _flush()
+    if action is None:
+        return
     record(
         actor,
         action,
@@ -757,22 +763,17 @@ def publish(actor, edition: RegulationEdition, institution) -> RegulationEdition
         old = previous.edition
         old.archived_at = utcnow()
         _move(
-            actor,
-            old,
-            EditionStatus.ARCHIVED,
-            f"Замінено редакцією {edition.number}",
-            "regulation.archived",
-            f"Редакція {old.number} Положення втратила чинність (замінено редакцією "
-            f"{edition.number})",
+            actor, old, EditionStatus.ARCHIVED, f"Замінено редакцією {edition.number}", None, None
         )
     edition.published_at = utcnow()
+    replaced = f"; редакція {previous.edition.number} втратила чинність" if previous else ""
     _move(
         actor,
         edition,
         EditionStatus.PUBLISHED,
         "Оприлюднено",
         "regulation.published",
-        f"Редакцію {edition.number} Положення оприлюднено",
+        f"Редакцію {edition.number} Положення оприлюднено{replaced}",
     )
     return previous.edition if previous else None
 
