@@ -1,10 +1,8 @@
 """The starter catalog: every quote is in the recommendations, nothing unconfirmed is official."""
 
-import os
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 from sqlalchemy import func, select
 
@@ -15,21 +13,12 @@ from dozq.db import db
 from dozq.tenancy.models import Role
 from tests.factories import sign_in_as
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED = SHARED / "seed" / "metodychni-rekomendatsii-zdo-2020.txt"
-REFERENCE = SHARED / "reference" / "criteria-2020.yaml"
-STRICT = bool(os.environ.get("DOZQ_TEST_STRICT"))
+DATA = Path(__file__).resolve().parent / "data"
+SEED = DATA / "metodychni-rekomendatsii-zdo-2020.txt"
+REFERENCE = DATA / "criteria-2020.yaml"
 
 STARTER_LABEL = "написано dozq за текстом методичних рекомендацій, не офіційне формулювання додатка"
 OFFICIAL = (WordingStatus.OFFICIAL_TEXT, WordingStatus.QUOTED_BY_ZDO)
-
-
-def shared_file(path: Path) -> Path:
-    if not path.exists():
-        if STRICT:
-            pytest.fail(f"{path} is missing (DOZQ_TEST_STRICT is set)")
-        pytest.skip(f"{path} is not available")
-    return path
 
 
 def normalise(text: str) -> str:
@@ -41,7 +30,7 @@ def starter():
 
 
 def test_every_seed_quote_occurs_in_the_recommendations():
-    seed = normalise(shared_file(SEED).read_text(encoding="utf-8"))
+    seed = normalise(SEED.read_text(encoding="utf-8"))
     nodes = [node for node in starter().walk() if node.seed_quote]
     assert len(nodes) > 100
     missing = [node.code for node in nodes if normalise(node.seed_quote) not in seed]
@@ -72,7 +61,7 @@ def _confirmed(reference: dict) -> dict[str, tuple[str, str]]:
 
 
 def test_nothing_outside_the_references_confirmed_items_is_official():
-    reference = yaml.safe_load(shared_file(REFERENCE).read_text(encoding="utf-8"))
+    reference = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
     confirmed = _confirmed(reference)
     official = {
         node.code: (node.wording_status.value, normalise(node.text))
