@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
 from sqlalchemy import (
     Numeric,
     String,
@@ -101,8 +100,6 @@ class Row:
     surveys: list = field(default_factory=list)
     #: school year → mean of the directions' scores (visible cycles only).
     trend: dict = field(default_factory=dict)
-    #: The cells of the shown directions, as the table shows them (HTML).
-    heat: Markup = field(default_factory=Markup)
 
 
 class _Cycle(NamedTuple):
@@ -449,9 +446,6 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
         if values:
             trend.append((year, _round(sum(values) / len(values)), len(values)))
     shown = [code for code in direction_codes if direction is None or code == direction]
-    made: dict = {}
-    for row in rows.values():
-        row.heat = _heat(row, shown, made)
     return Board(
         list(rows.values()),
         years,
@@ -460,22 +454,3 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
         direction,
         trend,
     )
-
-
-def _heat(row: Row, codes: list, made: dict) -> Markup:
-    """The row's ``<td>`` cells under the shown directions, escaped here once: a
-    hundred rows of a heat map cost the template far more cell by cell. ``made``
-    keeps the cells already built (the same score and level recur)."""
-    hidden = ("level-none", "не оприлюднено" if row.cycle_status else "немає даних")
-    if not row.levels_visible:
-        pairs = [hidden] * len(codes)
-    else:
-        cells = row.cells
-        pairs = [(cells[code].css, cells[code].text) if code in cells else hidden for code in codes]
-    html = []
-    for pair in pairs:
-        cell = made.get(pair)
-        if cell is None:
-            cell = made[pair] = f'<td class="{escape(pair[0])}">{escape(pair[1])}</td>'
-        html.append(cell)
-    return Markup("".join(html))

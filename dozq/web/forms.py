@@ -59,6 +59,14 @@ def form_status(form) -> int:
     return 422 if form.is_submitted() else 200
 
 
+def refused(form, error) -> int:
+    """Roll back what a refused step did and show why on the form; the status to
+    answer with (``DomainError.status_code``: 422, or 409 for a conflict)."""
+    db.session.rollback()
+    form.form_errors.append(str(error))
+    return error.status_code
+
+
 __all__ = [
     "Form",
     "HiddenField",
@@ -68,13 +76,6 @@ __all__ = [
     "email_address",
     "form_status",
     "optional_text",
+    "refused",
     "required",
 ]
-
-
-def refused(form, error) -> int:
-    """Roll back what a refused step did and show why on the form; the status to
-    answer with (``DomainError.status_code``: 422, or 409 for a conflict)."""
-    db.session.rollback()
-    form.form_errors.append(str(error))
-    return error.status_code
