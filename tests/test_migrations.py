@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from dozq.db import db
 from dozq.demo import load_demo
@@ -60,6 +60,35 @@ def test_every_revision_keeps_demo_data_down_and_up(backend, tmp_path_factory):
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
             upgrade()
             assert row_counts().keys() == populated.keys()
+            db.engine.dispose()
+
+
+def test_the_backfill_of_direction_results_agrees_with_the_workflow(backend, tmp_path_factory):
+    """Cycles discussed before ``direction_result`` existed get the same results the
+    workflow stores for them (the demo's closed cycle: no level set by hand on a
+    direction, where the two would differ by design)."""
+    with database_for(backend, tmp_path_factory) as url:
+        app = make_app(url, tmp_path_factory)
+        with app.app_context():
+            load_demo("демо-пароль-для-тесту")
+            db.session.commit()
+
+            def stored():
+                with db.engine.connect() as connection:
+                    return sorted(
+                        connection.execute(
+                            text(
+                                "SELECT cycle_id, institution_id, code, points, level_name,"
+                                " level_css FROM direction_result"
+                            )
+                        ).all()
+                    )
+
+            by_workflow = stored()
+            assert by_workflow and all(row.points for row in by_workflow)
+            downgrade(revision="cb8e6b30c93d")
+            upgrade()
+            assert stored() == by_workflow
             db.engine.dispose()
 
 

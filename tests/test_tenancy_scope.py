@@ -88,6 +88,53 @@ def test_bulk_update_and_delete_touch_only_the_scope(app, world):
             assert db.session.scalar(select(func.count(Invitation.id))) == 1
 
 
+def data_versions(world) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Institution.id, Institution.data_version).execution_options(all_tenants=True)
+        ).all()
+    )
+
+
+def test_every_committed_write_renews_its_institutions_data_version(app, world):
+    """What is kept under an institution's data version (the founder's board) is never
+    served after a write: each committed write renews the version of the institution
+    it wrote, and nothing else does."""
+    with app.app_context():
+        start = data_versions(world)
+        assert len(set(start.values())) == len(start), "versions are not shared"
+
+        def renewed():
+            now = data_versions(world)
+            return {key for key in now if now[key] != start[key]}
+
+        with tenant_scope(db.session, scope_of(world.a)):
+            db.session.scalars(select(Membership)).all()
+            db.session.commit()
+            assert renewed() == set(), "a read renews nothing"
+            member = db.session.scalar(select(Membership).limit(1))
+            member.position = "вихователь-методист (оновлено)"
+            db.session.rollback()
+            assert renewed() == set(), "a rolled back write renews nothing"
+            member = db.session.scalar(select(Membership).limit(1))
+            member.position = "вихователь-методист (оновлено)"
+            db.session.commit()
+            assert renewed() == {world.a.institution_id}
+        start = data_versions(world)
+        with tenant_scope(db.session, scope_of(world.b)):
+            db.session.execute(update(Membership).values(position="оновлено разом"))
+            db.session.commit()
+            assert renewed() == {world.b.institution_id}, "bulk statements count too"
+        start = data_versions(world)
+        with tenant_scope(db.session, scope_of(world.a2)):
+            db.session.execute(update(Membership).values(position="до точки збереження"))
+            savepoint = db.session.begin_nested()
+            db.session.execute(delete(Invitation))
+            savepoint.rollback()
+            db.session.commit()
+            assert renewed() == {world.a2.institution_id}, "a savepoint's rollback keeps it"
+
+
 def test_new_rows_are_stamped_and_foreign_rows_refused(app, world):
     with app.app_context(), tenant_scope(db.session, scope_of(world.a)):
         membership = Membership(user_id=world.b.users[Role.TEACHER], role=Role.TEACHER)

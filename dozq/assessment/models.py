@@ -756,6 +756,28 @@ class ItemAssessment(InstitutionOwned, Timestamped, Versioned, db.Model):
     rated_by: Mapped["User | None"] = relationship(foreign_keys=[rated_by_id])  # noqa: F821
 
 
+class DirectionResult(InstitutionOwned, db.Model):
+    """A direction's result in a cycle whose ratings are final, as the cycle's own
+    roll-up gave it when the pedagogical council discussed it (levels set by hand
+    included). Ratings never change after «обговорено», so these rows are the
+    cycle's result: the founder's dashboard and its trend read them instead of
+    aggregating every rating of every institution on each request."""
+
+    __tablename__ = "direction_result"
+    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_cycle.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    #: The score in hundredths (356 for 3,56): plain integers for SQL means.
+    points: Mapped[int | None] = mapped_column(Integer)
+    level_name: Mapped[str] = mapped_column(String(120), default="")
+    #: The level's colour class («level-1» … «level-4»), empty without a level.
+    level_css: Mapped[str] = mapped_column(String(20), default="")
+
+
 # Discussion.
 
 
@@ -1055,30 +1077,3 @@ class ProcedureReview(InstitutionOwned, Timestamped, Versioned, db.Model):
 
     component: Mapped[QualityComponent] = relationship()
     measure: Mapped[QualityMeasure | None] = relationship()
-
-
-#: Ukrainian names of these tables, for pages that list where a person's data are
-#: (dozq.privacy shows table names; the lead merges this into its labels).
-TABLE_LABELS = {
-    "cycle_template": "самооцінювання, запропоновані засновником",
-    "assessment_cycle": "цикли самооцінювання",
-    "cycle_scope_entry": "обсяг самооцінювання",
-    "cycle_member": "робочі групи самооцінювання",
-    "method_plan_entry": "план методів збору інформації",
-    "cycle_schedule_item": "графіки самооцінювання",
-    "cycle_transition": "етапи самооцінювання",
-    "checklist_template": "аркуші спостереження та вивчення документації",
-    "checklist_template_item": "пункти аркушів",
-    "evidence": "докази самооцінювання",
-    "evidence_indicator": "зв’язки доказів з індикаторами",
-    "evidence_file": "файли доказів",
-    "evidence_observer": "спостерігачі",
-    "evidence_answer": "позначки аркушів",
-    "item_assessment": "бали та висновки самооцінювання",
-    "pedagogical_council_meeting": "засідання педагогічної ради",
-    "cycle_discussion": "обговорення результатів",
-    "management_decision": "управлінські рішення",
-    "founder_request": "звернення до засновника",
-    "development_need": "потреби професійного розвитку",
-    "procedure_review": "дієвість процедур внутрішньої системи",
-}

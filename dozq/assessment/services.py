@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from dozq.assessment import queries
 from dozq.assessment.models import (
     FOCUS_GROUP_MAX,
     FOCUS_GROUP_MIN,
@@ -38,6 +39,7 @@ from dozq.assessment.models import (
     DecisionKind,
     DecisionStatus,
     DevelopmentNeed,
+    DirectionResult,
     DiscussionKind,
     Evidence,
     EvidenceAnswer,
@@ -828,6 +830,8 @@ def transition(
             raise DomainError("Адреса сторінки має починатися з http:// або https://.")
         cycle.publication_url = url[:500]
     cycle.status = target
+    if target == CycleStatus.DISCUSSED:
+        record_results(cycle)
     step = CycleTransition(
         cycle_id=cycle.id,
         from_status=current,
@@ -847,6 +851,25 @@ def transition(
         note=note,
     )
     return step
+
+
+def record_results(cycle: AssessmentCycle) -> None:
+    """Store the cycle's direction results as its roll-up gives them now: called when
+    its ratings become final («обговорено»), so that readers across institutions
+    (the founder's dashboard) need not aggregate every rating again."""
+    roll_up = queries.results(cycle, with_previous=False, with_methods=False, shallow=True)
+    db.session.add_all(
+        DirectionResult(
+            cycle_id=cycle.id,
+            institution_id=cycle.institution_id,
+            code=direction.code,
+            points=direction.points,
+            level_name=direction.level.name if direction.level else "",
+            level_css=direction.level.css if direction.level else "",
+        )
+        for direction in roll_up.roots
+    )
+    _flush()
 
 
 # Collecting evidence.

@@ -70,6 +70,7 @@ TABLE_LABELS = {
     "evidence_indicator": "зв'язки доказів з індикаторами",
     "evidence_observer": "спостерігачі",
     "item_assessment": "оцінки індикаторів і вимог",
+    "direction_result": "результати напрямів обговорених циклів",
     "management_decision": "управлінські рішення",
     "founder_request": "звернення до засновника",
     "procedure_review": "оцінка процедур",

@@ -3,82 +3,72 @@
 No ranking: the seed says results serve each institution's development. The
 founder sees what institutions published and how far their work has gone; the
 levels of a cycle not yet published only when the institution shares its drafts.
-Everything is aggregated in SQL (a fixed number of statements for any number of
-institutions and years); runs in the founder's scope.
+
+The results of cycles whose ratings are final are read from ``DirectionResult``
+(stored when the pedagogical council discussed them), so the page reads a few
+hundred rows whatever the number of ratings; only the shared drafts of the shown
+year are aggregated on the fly. A fixed number of statements for any number of
+institutions and years; runs in the founder's scope.
 """
 
-from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import (
-    Numeric,
+    BigInteger,
+    Integer,
     String,
     and_,
     bindparam,
-    case,
     cast,
     false,
     func,
-    or_,
+    literal,
+    null,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
-from dozq.assessment.models import AssessmentCycle, CycleStatus, ItemAssessment
+from dozq.assessment.models import AssessmentCycle, CycleStatus, DirectionResult, ItemAssessment
+from dozq.assessment.scoring import from_hundredths
 from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db
 from dozq.publication.models import PublicationSettings
 from dozq.quality_system.models import LevelColour, ScaleLevel
+from dozq.quality_system.services import format_score
 from dozq.regulation.models import EditionStatus, RegulationEdition
 from dozq.surveys.models import Questionnaire, SurveyResponse
 from dozq.tenancy.models import Institution
 
 PUBLISHED = (CycleStatus.PUBLISHED, CycleStatus.CLOSED)
-#: From «обговорено» on a cycle's ratings are final (its status never goes back), so
-#: its directions' scores are computed once per process and kept here.
-FINAL = (CycleStatus.DISCUSSED, CycleStatus.PUBLISHED, CycleStatus.CLOSED)
-FINAL_CACHE_SIZE = 50_000
-CHUNK = 500
-_final_scores: OrderedDict = OrderedDict()
-HUNDREDTH = Decimal("0.01")
+#: From «обговорено» on a cycle's ratings are final and its results stored.
+FINAL = (CycleStatus.DISCUSSED, *PUBLISHED)
 #: Stored names of the enums (columns read untyped, for speed).
 STATUSES = CycleStatus.__members__
 COLOURS = LevelColour.__members__
 
 
-def forget_final_scores() -> None:
-    """Empty the per-process memo of final cycles' scores (benchmarks, tests)."""
-    _final_scores.clear()
+class Cell(NamedTuple):
+    """One direction of one institution's shown cycle, its words ready for the page."""
 
-
-def _round(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(HUNDREDTH, ROUND_HALF_UP)
-
-
-def _mean(values) -> Decimal | None:
-    """The rounded mean of the scores that are there (None when none is)."""
-    values = [value for value in values if value is not None]
-    return _round(sum(values) / len(values)) if values else None
-
-
-@dataclass
-class Cell:
-    """One direction of one institution's cycle: score and level (text always shown)."""
-
-    score: Decimal | None = None
-    level_name: str = ""
+    score: object
+    text: str
     css: str = "level-none"
 
-    @property
-    def text(self) -> str:
-        if self.score is None:
-            return "немає даних"
-        score = f"{self.score:.2f}".replace(".", ",")
-        return f"{score} — {self.level_name}" if self.level_name else score
+
+NOT_PUBLISHED = Cell(None, "не оприлюднено")
+NO_DATA = Cell(None, "немає даних")
+
+
+def _cell(points: int | None, level_name: str, css: str) -> Cell:
+    if points is None:
+        return NO_DATA
+    score = from_hundredths(points)
+    text = f"{format_score(score)} — {level_name}" if level_name else format_score(score)
+    return Cell(score, text, css or "level-none")
 
 
 @dataclass(frozen=True)
@@ -96,21 +86,9 @@ class Row:
     cycle_title: str = ""
     cycle_status: CycleStatus | None = None
     levels_visible: bool = False
+    #: direction code → Cell, in the order of ``Board.directions``.
     cells: dict = field(default_factory=dict)
     surveys: list = field(default_factory=list)
-    #: school year → mean of the directions' scores (visible cycles only).
-    trend: dict = field(default_factory=dict)
-
-
-class _Cycle(NamedTuple):
-    id: int
-    institution_id: int
-    school_year: int
-    status: CycleStatus
-    title: str
-    scale_id: int | None
-    catalog_id: int
-    created_at: object
 
 
 @dataclass
@@ -118,43 +96,53 @@ class Board:
     rows: list
     years: list
     school_year: int | None
+    #: (code, wording) of the directions of the shown year: the heat map's columns.
     directions: list
+    #: (code, wording if the shown year has it) of the directions with published results.
+    trend_directions: list
+    #: The direction the trend is of (None: the mean of all directions).
     direction: str | None
-    #: school year → mean over institutions (for the chart).
+    #: (school year, mean, institutions) over published results, oldest first.
     trend: list
 
 
-def direction_scores(cycle_ids=None, visible=None):
-    """(cycle id, direction code, direction title, score) — the mean of means up the
-    tree (indicators → criteria → requirements → directions), in one statement."""
+def _half_up_mean(column):
+    """The mean of integer hundredths rounded half up, in SQL (``mean_of_hundredths``)."""
+    # PostgreSQL sums integers as numeric: the cast keeps the division an integer one.
+    total = cast(func.sum(column), BigInteger)
+    return (2 * total + func.count(column)) // (2 * func.count(column))
+
+
+def direction_scores(cycle_ids) -> list:
+    """(cycle id, direction code, direction wording, points) of cycles whose ratings
+    are not final yet: the mean of means up the tree (indicators → criteria →
+    requirements → directions), in one statement."""
     indicator = aliased(CatalogItem)
     criterion = aliased(CatalogItem)
     requirement = aliased(CatalogItem)
     direction = aliased(CatalogItem)
-    # The column holds hundredths (Hundredths); a cast reads the raw integer.
-    score = cast(ItemAssessment.score, Numeric(8, 2)) / 100
+    # The column holds hundredths (Hundredths); read untyped, the raw integer.
+    points = type_coerce(ItemAssessment.score, Integer)
     by_criterion = (
         select(
             ItemAssessment.cycle_id.label("cycle_id"),
             indicator.parent_id.label("criterion_id"),
-            func.round(func.avg(score), 2).label("score"),
+            _half_up_mean(points).label("points"),
         )
         .join(indicator, indicator.id == ItemAssessment.item_id)
-        .where(ItemAssessment.score.is_not(None), indicator.kind == ItemKind.INDICATOR)
+        .where(
+            ItemAssessment.score.is_not(None),
+            indicator.kind == ItemKind.INDICATOR,
+            ItemAssessment.cycle_id.in_(list(cycle_ids)),
+        )
         .group_by(ItemAssessment.cycle_id, indicator.parent_id)
+        .subquery()
     )
-    if cycle_ids is not None:
-        by_criterion = by_criterion.where(ItemAssessment.cycle_id.in_(list(cycle_ids)))
-    if visible is not None:
-        by_criterion = by_criterion.join(
-            AssessmentCycle, AssessmentCycle.id == ItemAssessment.cycle_id
-        ).where(visible)
-    by_criterion = by_criterion.subquery()
     by_requirement = (
         select(
             by_criterion.c.cycle_id,
             criterion.parent_id.label("requirement_id"),
-            func.round(func.avg(by_criterion.c.score), 2).label("score"),
+            _half_up_mean(by_criterion.c.points).label("points"),
         )
         .join(criterion, criterion.id == by_criterion.c.criterion_id)
         .group_by(by_criterion.c.cycle_id, criterion.parent_id)
@@ -165,7 +153,7 @@ def direction_scores(cycle_ids=None, visible=None):
             by_requirement.c.cycle_id,
             direction.code,
             direction.text,
-            func.round(func.avg(by_requirement.c.score), 2).label("score"),
+            _half_up_mean(by_requirement.c.points),
         )
         .join(requirement, requirement.id == by_requirement.c.requirement_id)
         .join(direction, direction.id == requirement.parent_id)
@@ -174,116 +162,76 @@ def direction_scores(cycle_ids=None, visible=None):
     return db.session.execute(by_direction).all()
 
 
-def scores_of(cycles, visible_in_sql=None) -> tuple[dict, dict]:
-    """cycle id → (direction code → score, the mean of those scores) for ``cycles``
-    (rows with id, status, created_at); and cycle id → code → wording for the
-    cycles computed here, not for those from the per-process memo of final cycles.
-    The missing ones are computed in one aggregate statement: by their ids, or —
-    when many are missing, as on a cold start — by ``visible_in_sql``, the
-    condition that selected them."""
-    by_cycle: dict[int, dict] = {}
-    titles: dict[int, dict] = defaultdict(dict)
-    missing = []
-    database = db.engine.url.render_as_string()
-    for cycle in cycles:
-        cached = (
-            _final_scores.get((database, cycle.id, cycle.created_at))
-            if cycle.status in FINAL
-            else None
+@cache
+def _trend_statement():
+    """Over the published results of each school year (the latest published cycle of
+    each institution in it): (year, None, sum, count) of the cycles' means, and
+    (year, code, sum, count) of each direction's scores; (year, None, None, 0) for
+    every year with cycles, so that each can be chosen."""
+    latest = (
+        select(func.max(AssessmentCycle.id))
+        .where(AssessmentCycle.status.in_(PUBLISHED))
+        .group_by(AssessmentCycle.institution_id, AssessmentCycle.school_year)
+    )
+    results = (
+        select(
+            AssessmentCycle.id,
+            AssessmentCycle.school_year,
+            DirectionResult.code,
+            DirectionResult.points,
         )
-        if cached is None:
-            missing.append(cycle)
-        else:
-            by_cycle[cycle.id] = cached
-    if missing:
-        fresh: dict[int, dict] = defaultdict(dict)
-        if len(missing) > CHUNK and visible_in_sql is not None:
-            found = direction_scores(visible=visible_in_sql)
-        else:
-            found = direction_scores([cycle.id for cycle in missing])
-        for cycle_id, code, text, score in found:
-            fresh[cycle_id][code] = _round(score)
-            titles[cycle_id][code] = text
-        for cycle in missing:
-            scores = fresh.get(cycle.id, {})
-            by_cycle[cycle.id] = scores = (scores, _mean(scores.values()))
-            if cycle.status in FINAL:
-                _final_scores[(database, cycle.id, cycle.created_at)] = scores
-                while len(_final_scores) > FINAL_CACHE_SIZE:
-                    _final_scores.popitem(last=False)
-    return by_cycle, titles
-
-
-def _titles(visible, by_cycle: dict, fresh: dict) -> dict[str, str]:
-    """code → the wording of the direction in the first visible cycle scored on it.
-    Cycles computed just now bring it; for those from the memo it is read afresh
-    (an institution may reword its catalog), in one statement."""
-    titles: dict[str, str] = {}
-    wanted: dict[str, int] = {}
-    for cycle in visible:
-        for code in by_cycle[cycle.id][0]:
-            if code in titles or code in wanted:
-                continue
-            text = fresh.get(cycle.id, {}).get(code)
-            if text is None:
-                wanted[code] = cycle.catalog_id
-            else:
-                titles[code] = text
-    if wanted:
-        for catalog_id, code, text in db.session.execute(
-            select(CatalogItem.catalog_id, CatalogItem.code, CatalogItem.text).where(
-                CatalogItem.kind == ItemKind.DIRECTION,
-                CatalogItem.catalog_id.in_(set(wanted.values())),
-                CatalogItem.code.in_(list(wanted)),
-            )
-        ):
-            if wanted.get(code) == catalog_id:
-                titles[code] = text
-    return titles
-
-
-def _level(levels: list, score: Decimal | None):
-    if score is None:
-        return None
-    for level in levels:
-        if score >= level[2]:
-            return level
-    return levels[-1] if levels else None
+        .join(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
+        .where(AssessmentCycle.id.in_(latest), DirectionResult.points.is_not(None))
+        # Read twice below: a common table expression, computed once.
+        .cte("results")
+    )
+    means = (
+        select(results.c.school_year, _half_up_mean(results.c.points).label("points"))
+        .group_by(results.c.id, results.c.school_year)
+        .subquery()
+    )
+    no_code = null().cast(String)
+    return union_all(
+        select(AssessmentCycle.school_year, no_code, null().cast(Integer), literal(0)).distinct(),
+        select(means.c.school_year, no_code, func.sum(means.c.points), func.count()).group_by(
+            means.c.school_year
+        ),
+        select(
+            results.c.school_year, results.c.code, func.sum(results.c.points), func.count()
+        ).group_by(results.c.school_year, results.c.code),
+    )
 
 
 @cache
-def _cycles_statement(latest: bool):
-    """Every cycle, with the levels of the scales of the shown school year's cycles
-    (``:school_year``, or the latest when ``latest``). Built once per shape: building
-    a statement costs more than running it."""
-    shown_year = (
-        select(func.max(AssessmentCycle.school_year)).scalar_subquery()
-        if latest
-        else bindparam("school_year")
-    )
+def _shown_cycles_statement():
+    """The cycles of ``:school_year`` with their stored direction results and the
+    directions' wording as their catalog has it now."""
+    wording = aliased(CatalogItem)
     return (
         select(
             AssessmentCycle.id,
             AssessmentCycle.institution_id,
-            AssessmentCycle.school_year,
-            # Enums and the memo key read as stored (names, text): hundreds of rows
-            # need no type processing per value.
+            # Enums read as stored (names): no type processing per value.
             type_coerce(AssessmentCycle.status, String),
             AssessmentCycle.title,
             AssessmentCycle.scale_id,
-            AssessmentCycle.catalog_id,
-            type_coerce(AssessmentCycle.created_at, String),
-            ScaleLevel.name,
-            type_coerce(ScaleLevel.colour, String),
-            ScaleLevel.min_score,
+            DirectionResult.code,
+            DirectionResult.points,
+            DirectionResult.level_name,
+            DirectionResult.level_css,
+            wording.text,
         )
+        .outerjoin(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
         .outerjoin(
-            # Levels only for the shown year's cycles (no index lookup for the rest).
-            ScaleLevel,
-            ScaleLevel.scale_id
-            == case((AssessmentCycle.school_year == shown_year, AssessmentCycle.scale_id)),
+            wording,
+            and_(
+                wording.catalog_id == AssessmentCycle.catalog_id,
+                wording.code == DirectionResult.code,
+                wording.kind == ItemKind.DIRECTION,
+            ),
         )
-        .order_by(AssessmentCycle.school_year, AssessmentCycle.id, ScaleLevel.rank)
+        .where(AssessmentCycle.school_year == bindparam("school_year"))
+        .order_by(AssessmentCycle.id, DirectionResult.code)
     )
 
 
@@ -342,31 +290,54 @@ def _institutions_statement(with_year: bool):
     )
 
 
-def founder_board(school_year: int | None = None, direction: str | None = None) -> Board:
-    """The board in at most four statements whatever the number of institutions and
-    years: cycles (with the levels of the shown year's scales), institutions (with
-    their regulation and the shown year's questionnaires), direction scores of the
-    visible cycles not yet known, and the directions' wording."""
-    cycle_rows = db.session.execute(
-        _cycles_statement(school_year is None),
-        {} if school_year is None else {"school_year": school_year},
-    ).all()
-    cycles: list[_Cycle] = []
-    #: scale id → its levels by rank (name, colour class, lowest score), for the shown year.
+def _draft_results(cycles: list) -> dict[int, dict]:
+    """cycle id → code → (points, level name, css, wording) of shared drafts, whose
+    ratings may still change: aggregated now, levelled on their scales."""
     levels: dict[int, list] = {}
-    first_of_scale: dict[int, int] = {}
-    last_id = None
-    for row in cycle_rows:
-        cycle_id, scale_id = row[0], row[5]
-        if cycle_id != last_id:
-            cycles.append(_Cycle(cycle_id, row[1], row[2], STATUSES[row[3]], *row[4:8]))
-            last_id = cycle_id
-        if row[8] is not None and first_of_scale.setdefault(scale_id, cycle_id) == cycle_id:
-            levels.setdefault(scale_id, []).append((row[8], COLOURS[row[9]].value, row[10]))
-    years = sorted({cycle.school_year for cycle in cycles}, reverse=True)
-    if school_year is None and years:
-        school_year = years[0]
+    scale_ids = sorted({cycle[4] for cycle in cycles if cycle[4] is not None})
+    if scale_ids:
+        for scale_id, name, colour, low in db.session.execute(
+            select(
+                ScaleLevel.scale_id,
+                ScaleLevel.name,
+                type_coerce(ScaleLevel.colour, String),
+                type_coerce(ScaleLevel.min_score, Integer),
+            )
+            .where(ScaleLevel.scale_id.in_(scale_ids))
+            .order_by(ScaleLevel.scale_id, ScaleLevel.rank)
+        ):
+            levels.setdefault(scale_id, []).append((name, COLOURS[colour].value, low))
+    scale_of = {cycle[0]: cycle[4] for cycle in cycles}
+    found: dict[int, dict] = {}
+    for cycle_id, code, text, points in direction_scores(scale_of):
+        scale_levels = levels.get(scale_of[cycle_id], [])
+        level = next((level for level in scale_levels if points >= level[2]), None)
+        if level is None and scale_levels:
+            level = scale_levels[-1]
+        name, css = (level[0], level[1]) if level else ("", "")
+        found.setdefault(cycle_id, {})[code] = (points, name, css, text)
+    return found
 
+
+def _trend() -> tuple[list, dict]:
+    """(school years, newest first; direction code or None → [(year, mean, count)],
+    oldest first)."""
+    years = set()
+    trends: dict[str | None, list] = {}
+    for year, code, total, count in db.session.execute(_trend_statement()):
+        years.add(year)
+        if count:
+            # The mean of the cycles' (or the direction's) scores, rounded half up.
+            mean = from_hundredths((2 * total + count) // (2 * count))
+            trends.setdefault(code, []).append((year, mean, count))
+    for points in trends.values():
+        points.sort()
+    return sorted(years, reverse=True), trends
+
+
+def _rows(school_year: int | None) -> tuple[dict[int, Row], set[int]]:
+    """Institutions (alphabetically) with their regulation and the questionnaires
+    published for the shown year; and those that share their drafts."""
     found = db.session.execute(
         _institutions_statement(school_year is not None),
         {} if school_year is None else {"school_year": school_year},
@@ -402,55 +373,58 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
         if survey is not None:
             rate = f"{round(100 * count / expected)} %" if expected else "—"
             row.surveys.append((survey, count, rate))
+    return rows, sharing
 
-    visible = [
-        cycle for cycle in cycles if cycle.status in PUBLISHED or cycle.institution_id in sharing
-    ]
-    by_cycle, titles = scores_of(
-        visible,
-        or_(
-            AssessmentCycle.status.in_(PUBLISHED),
-            AssessmentCycle.institution_id.in_(sorted(sharing)),
-        ),
-    )
-    titles = _titles(visible, by_cycle, titles)
-    direction_codes = sorted(titles)
-    visible_ids = {cycle.id for cycle in visible}
-    nothing: tuple = ({}, None)
-    for cycle in cycles:
-        row = rows.get(cycle.institution_id)
+
+def founder_board(school_year: int | None = None, direction: str | None = None) -> Board:
+    """The board in at most five statements whatever the number of institutions and
+    years: years with the trend, institutions, the shown year's cycles with their
+    results and — when institutions share drafts — the drafts' scores and levels."""
+    years, trends = _trend()
+    if school_year is None and years:
+        school_year = years[0]
+    rows, sharing = _rows(school_year)
+    #: institution id → its latest cycle of the shown year (the one shown).
+    shown: dict[int, tuple] = {}
+    results: dict[int, dict] = {}
+    for cycle_id, institution_id, status, title, scale_id, code, *result in db.session.execute(
+        _shown_cycles_statement(), {"school_year": school_year}
+    ):
+        cycle = shown.get(institution_id)
+        if cycle is None or cycle[0] != cycle_id:
+            shown[institution_id] = (cycle_id, institution_id, STATUSES[status], title, scale_id)
+            results[cycle_id] = {}
+        if code is not None:
+            results[cycle_id][code] = result
+    drafts = [cycle for cycle in shown.values() if cycle[2] not in FINAL and cycle[1] in sharing]
+    if drafts:
+        results.update(_draft_results(drafts))
+    titles: dict[str, str] = {}
+    visible = []
+    for cycle_id, institution_id, status, title, _scale in shown.values():
+        row = rows.get(institution_id)
         if row is None:
             continue
-        scores, mean = by_cycle.get(cycle.id, nothing)
-        if cycle.school_year == school_year:
-            row.cycle_title, row.cycle_status = cycle.title, cycle.status
-            row.levels_visible = cycle.id in visible_ids
-            scale_levels = levels.get(cycle.scale_id, [])
-            row.cells = {}
-            for code in direction_codes:
-                value = scores.get(code)
-                level = _level(scale_levels, value)
-                row.cells[code] = Cell(
-                    value,
-                    level[0] if level else "",
-                    level[1] if level else "level-none",
-                )
-        if direction is not None:
-            mean = scores.get(direction)
-            mean = None if mean is None else _round(mean)
-        if mean is not None:
-            row.trend[cycle.school_year] = mean
-    trend = []
-    for year in sorted(years):
-        values = [row.trend[year] for row in rows.values() if year in row.trend]
-        if values:
-            trend.append((year, _round(sum(values) / len(values)), len(values)))
-    shown = [code for code in direction_codes if direction is None or code == direction]
+        row.cycle_title, row.cycle_status = title, status
+        row.levels_visible = status in PUBLISHED or institution_id in sharing
+        if row.levels_visible:
+            visible.append((row, results[cycle_id]))
+            for code, (_points, _name, _css, wording) in results[cycle_id].items():
+                titles.setdefault(code, wording or code)
+    codes = sorted(titles)
+    for row in rows.values():
+        absent = NOT_PUBLISHED if row.cycle_status else NO_DATA
+        row.cells = dict.fromkeys(codes, absent)
+    for row, found in visible:
+        row.cells = {code: _cell(*found[code][:3]) if code in found else NO_DATA for code in codes}
+    directions = [(code, titles[code]) for code in codes]
+    trend_directions = [(code, titles.get(code, "")) for code in sorted(filter(None, trends))]
     return Board(
         list(rows.values()),
         years,
         school_year,
-        [(code, titles[code]) for code in shown],
+        directions,
+        trend_directions,
         direction,
-        trend,
+        trends.get(direction, []),
     )

@@ -2,7 +2,8 @@
 
 import io
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g, render_template, request
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -10,7 +11,8 @@ from dozq.publication.charts import trend_chart
 from dozq.publication.founder import founder_board
 from dozq.tenancy.access import requires
 from dozq.tenancy.models import Role
-from dozq.web.htmx import render
+from dozq.web.cache import RenderedCache
+from dozq.web.htmx import render_around
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -40,29 +42,53 @@ def year_label(year: int) -> str:
     return f"{year}/{year + 1}"
 
 
+#: The rendered board of each founder, institutions' data versions and filters
+#: (some 100 kB each with a hundred institutions).
+boards = RenderedCache(64)
+
+
 @bp.get("/")
 @requires(Role.FOUNDER_ADMIN)
 def index():
-    """All institutions (alphabetically): regulation, cycle, levels, questionnaires, trends."""
+    """All institutions (alphabetically): regulation, cycle, levels, questionnaires, trends.
+
+    The board is kept while no institution of the founder writes anything: its key
+    holds each institution's ``data_version`` (raised by every transaction that
+    writes the institution's data), so no change is ever missed."""
     school_year, direction, errors = _filters()
-    board = founder_board(school_year, direction)
-    if direction is not None and direction not in {code for code, _t in board.directions}:
-        errors.append("Оберіть напрям зі списку.")
-        board = founder_board(school_year, None)
-    chart = trend_chart(
-        [
-            (year_label(year), value, f"{value:.2f}".replace(".", ","))
-            for year, value, _count in board.trend
-        ],
-        "Середній бал за напрямами за роками (оприлюднені результати)",
-    )
-    return render(
+    key = (g.founder.id, g.founder.slug, g.institution_versions, school_year, direction)
+    kept = None if errors else boards.get(key)
+    if kept is None:
+        board = founder_board(school_year, direction)
+        if direction is not None and direction not in dict(board.trend_directions):
+            errors.append("Оберіть напрям зі списку.")
+            board = founder_board(school_year, None)
+        chart = trend_chart(
+            [
+                (year_label(year), value, f"{value:.2f}".replace(".", ","))
+                for year, value, _count in board.trend
+            ],
+            "Середній бал за напрямами за роками (оприлюднені результати)",
+        )
+        fragment = Markup(
+            render_template(
+                T + "_founder_board.html",
+                board=board,
+                errors=errors,
+                chart=chart,
+                year_label=year_label,
+            )
+        )
+        kept = board, fragment
+        if not errors:
+            boards.put(key, kept)
+    board, fragment = kept
+    return render_around(
         T + "founder_dashboard.html",
-        T + "_founder_board.html",
+        fragment,
         status=422 if errors else 200,
         board=board,
-        errors=errors,
-        chart=chart,
+        board_fragment=fragment,
         year_label=year_label,
     )
 
@@ -90,14 +116,9 @@ def export():
             row.cycle_status.label if row.cycle_status else "",
         ]
         fills = []
-        for code, _text in board.directions:
-            cell = row.cells.get(code)
-            if not row.levels_visible:
-                values.append("не оприлюднено" if row.cycle_status else "")
-                fills.append(None)
-            else:
-                values.append(cell.text if cell else "немає даних")
-                fills.append(XLSX_FILLS.get(cell.css) if cell else None)
+        for cell in row.cells.values():
+            values.append(cell.text)
+            fills.append(XLSX_FILLS.get(cell.css))
         values.append("; ".join(f"{t}: {n}, {r}" for t, n, r in row.surveys))
         sheet.append(values)
         for offset, colour in enumerate(fills):

@@ -1,5 +1,5 @@
-"""A small in-process cache of rendered results, keyed so that it can never serve
-one tenant's numbers to another nor stale numbers to anyone.
+"""The cache of rendered questionnaire results (``dozq.web.cache``), keyed so that
+it can never serve one tenant's numbers to another nor stale numbers to anyone.
 
 The key holds the institution, the questionnaire (id and moment of creation), its
 row version (settings,
@@ -9,38 +9,9 @@ answer therefore makes a new key; old entries simply age out (LRU). Each server
 process keeps its own cache: nothing is shared, nothing is stored on disk.
 """
 
-import threading
-from collections import OrderedDict
+from dozq.web.cache import RenderedCache
 
-MAX_ENTRIES = 256
-
-
-class ResultsCache:
-    def __init__(self, size: int = MAX_ENTRIES):
-        self._size = size
-        self._lock = threading.Lock()
-        self._entries: OrderedDict = OrderedDict()
-
-    def get(self, key):
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-results_cache = ResultsCache()
+results_cache = RenderedCache()
 
 
 def results_key(questionnaire, filters) -> tuple:

@@ -118,12 +118,16 @@ def enter_founder(endpoint, values) -> None:
     founder = db.session.scalar(select(Founder).where(Founder.slug == slug))
     if founder is None:
         abort(404)
-    institution_ids = db.session.scalars(
-        select(Institution.id)
-        .where(Institution.founder_id == founder.id)
-        .execution_options(**{BYPASS_OPTION: True})
-    ).all()
-    set_scope(db.session, Scope.for_founder(founder.id, institution_ids))
+    versions = tuple(
+        (institution_id, version)
+        for institution_id, version in db.session.execute(
+            select(Institution.id, Institution.data_version)
+            .where(Institution.founder_id == founder.id)
+            .order_by(Institution.id)
+            .execution_options(**{BYPASS_OPTION: True})
+        )
+    )
+    set_scope(db.session, Scope.for_founder(founder.id, [pair[0] for pair in versions]))
     is_admin = db.session.scalar(
         select(FounderAdmin.id).where(FounderAdmin.user_id == current_user.id)
     )
@@ -131,6 +135,9 @@ def enter_founder(endpoint, values) -> None:
         abort(404)
     g.founder = founder
     g.role = Role.FOUNDER_ADMIN
+    #: (institution id, data version) of all its institutions: the key of what is
+    #: computed from their data and kept between requests.
+    g.institution_versions = versions
 
 
 @founder_bp.url_defaults

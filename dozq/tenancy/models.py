@@ -2,11 +2,11 @@
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dozq.db import Timestamped, Versioned, db
-from dozq.tenancy.scope import FounderOwned, InstitutionOwned, TenantRoot
+from dozq.tenancy.scope import FounderOwned, InstitutionOwned, TenantRoot, new_data_version
 
 
 class Role(StrEnum):
@@ -98,6 +98,12 @@ class Institution(TenantRoot, Timestamped, Versioned, db.Model):
     director_name: Mapped[str] = mapped_column(String(200), default="")
     #: «директор», «завідувач», «в. о. директора» …
     director_title: Mapped[str] = mapped_column(String(80), default="директор")
+    #: Renewed by every transaction that writes the institution's data (see
+    #: ``dozq.tenancy.scope``): what is computed from that data may be kept for as
+    #: long as this number stays the same.
+    data_version: Mapped[int] = mapped_column(
+        BigInteger, default=new_data_version, server_default="0"
+    )
 
     founder: Mapped[Founder] = relationship()
 

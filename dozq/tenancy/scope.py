@@ -9,24 +9,33 @@ With no scope set, touching tenant data raises ``TenantScopeError`` (fail
 closed). Crossing tenants is explicit and greppable:
 ``.execution_options(all_tenants=True)``, used only inside ``dozq.tenancy``.
 
+Every transaction that writes an institution's rows — flushed objects or ORM
+bulk statements — gives that institution a new random ``data_version`` as it
+commits, so what is computed from its data can be kept for as long as that
+number holds. Random, not counted: a number never stands for two states of the
+data, not even across databases (a restored backup, the test suite's many).
+
 Not covered (so not used on tenant tables): ``text()`` SQL, Core ``Table``
 statements, and objects already loaded under another scope — one request is
 one scope.
 """
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, event, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
 from dozq.db import Base
 
 SCOPE_KEY = "dozq.tenant_scope"
+#: Institutions whose rows the session's transaction has written.
+WRITTEN_KEY = "dozq.written_institutions"
 BYPASS_OPTION = "all_tenants"
 
 
@@ -178,11 +187,17 @@ def _touches_tenant_tables(state: ORMExecuteState) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
+    if not (state.is_select or state.is_insert or state.is_update or state.is_delete):
         return
     if state.execution_options.get(BYPASS_OPTION):
         return
     scope = current_scope(state.session)
+    if state.is_insert:
+        if scope is not None and _touches_tenant_tables(state):
+            _written(state.session).update(scope.institution_ids)
+        return
+    if not state.is_select and scope is not None and _touches_tenant_tables(state):
+        _written(state.session).update(scope.institution_ids)
     if scope is None:
         if _touches_tenant_tables(state):
             raise TenantScopeError("Запит до даних закладу без визначеного закладу.")
@@ -205,6 +220,42 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         if obj in session.new:
             _stamp(obj, scope)
         _check(obj, scope, is_new=obj in session.new)
+        institution_id = (
+            obj.id if isinstance(obj, TenantRoot) else getattr(obj, "institution_id", None)
+        )
+        if institution_id is not None:
+            _written(session).add(institution_id)
+
+
+def _written(session: Session) -> set[int]:
+    return session.info.setdefault(WRITTEN_KEY, set())
+
+
+def new_data_version() -> int:
+    return secrets.randbits(62)
+
+
+@event.listens_for(Session, "before_commit")
+def _renew_data_versions(session: Session) -> None:
+    # Commit flushes after this event: flush first, so that every write is counted.
+    session.flush()
+    written = session.info.pop(WRITTEN_KEY, None)
+    if written:
+        institution = Base.metadata.tables["institution"]
+        session.execute(
+            update(institution)
+            # In id order: concurrent transactions lock the rows in the same order.
+            .where(institution.c.id.in_(sorted(written)))
+            .values(data_version=new_data_version()),
+            execution_options={BYPASS_OPTION: True},
+        )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction) -> None:
+    # Only the outermost transaction: a savepoint rolled back leaves earlier writes.
+    if transaction.parent is None:
+        session.info.pop(WRITTEN_KEY, None)
 
 
 def _is_platform_row(obj) -> bool:

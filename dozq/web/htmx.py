@@ -15,3 +15,14 @@ def render(page: str, fragment: str | None = None, status: int = 200, **context)
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def render_around(page: str, fragment_html: str, status: int = 200, **context):
+    """``render`` for a fragment rendered before (kept in a cache): the full page
+    shows it where its template would be included; htmx gets it alone."""
+    if is_fragment_request():
+        response = make_response(fragment_html, status)
+    else:
+        response = make_response(render_template(page, **context), status)
+    response.vary.add("HX-Request")
+    return response
