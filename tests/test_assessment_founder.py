@@ -385,3 +385,41 @@ def test_the_template_page_runs_a_bounded_number_of_statements(app, client, worl
         body = client.get(url).get_data(as_text=True)
     assert "Ще один 3" in body
     assert len(counter) == few
+
+
+def test_a_template_is_changed_or_deleted_before_launch_only(app, client, world):
+    template_id = prepare(app, client, world.a)
+    url = f"{base(world.a)}/{template_id}"
+    page = client.get(f"{url}/edit")
+    assert page.status_code == 200 and TITLE in page.get_data(as_text=True)
+    changed = template_form(title="Самооцінювання (уточнено)", scope_kind="all", version="1")
+    assert client.post(f"{url}/edit", data=changed).status_code == 303
+    stale = client.post(f"{url}/edit", data={**changed, "title": "Пізніше"})
+    assert stale.status_code == 409
+    assert "змінив інший користувач" in stale.get_data(as_text=True)
+    with app.app_context(), tenant_scope(db.session, Scope.for_founder(world.a.founder_id, ())):
+        template = db.session.get(CycleTemplate, template_id)
+        assert (template.title, template.scope_kind, template.direction_codes) == (
+            "Самооцінювання (уточнено)",
+            ScopeKind.ALL,
+            [],
+        )
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.target_type == "CycleTemplate")
+        ).all()
+        assert "assessment.template_updated" in actions
+    launch(client, world.a, template_id)
+    after = client.get(url).get_data(as_text=True)
+    assert f"{url}/edit" not in after and f"{url}/delete" not in after
+    refused = client.post(f"{url}/edit", data={**changed, "version": "2"})
+    assert refused.status_code == 422
+    assert "вже запущено" in refused.get_data(as_text=True)
+    refused = client.post(f"{url}/delete")
+    assert refused.status_code == 422 and "вже запущено" in refused.get_data(as_text=True)
+    other = prepare(app, client, world.a, title="Чернетка самооцінювання")
+    deleted = client.post(f"{base(world.a)}/{other}/delete", follow_redirects=True)
+    assert deleted.status_code == 200 and "Самооцінювання видалено." in deleted.get_data(
+        as_text=True
+    )
+    assert client.get(f"{base(world.a)}/{other}").status_code == 404
+    assert client.get(url).status_code == 200

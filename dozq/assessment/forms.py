@@ -180,8 +180,16 @@ class CycleTemplateForm(CrossChecked, CycleForm):
             yield "direction_codes", "Оберіть хоча б один напрям."
 
 
+class CycleTemplateEditForm(CycleTemplateForm):
+    version = VersionField()
+
+
 class LaunchForm(Form):
     submit = SubmitField("Запустити для всіх закладів")
+
+
+class DeleteTemplateForm(Form):
+    submit = SubmitField("Видалити самооцінювання")
 
 
 class ScopeForm(CrossChecked, Form):

@@ -12,7 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from dozq.assessment import queries, services
-from dozq.assessment.forms import CycleTemplateForm, LaunchForm
+from dozq.assessment.forms import (
+    CycleTemplateEditForm,
+    CycleTemplateForm,
+    DeleteTemplateForm,
+    LaunchForm,
+)
 from dozq.assessment.models import CycleTemplate
 from dozq.db import db
 from dozq.quality_system.models import ModelKind
@@ -66,13 +71,19 @@ def index():
     return render("assessment/founder_index.html", status=status, form=form, templates=templates)
 
 
-def _template_page(template: CycleTemplate, form: LaunchForm, status: int = 200):
+def _template_page(
+    template: CycleTemplate,
+    form: LaunchForm,
+    status: int = 200,
+    delete_form: DeleteTemplateForm | None = None,
+):
     return render(
         "assessment/founder_template.html",
         status=status,
         template=template,
         progress=queries.template_progress(template),
         form=form,
+        delete_form=delete_form or DeleteTemplateForm(),
     )
 
 
@@ -105,3 +116,43 @@ def launch(cycle_template_id: int):
     for name, reason in report.skipped:
         flash(f"{name}: {reason}", "warning")
     return redirect(url_for(".template", cycle_template_id=found.id), 303)
+
+
+@bp.route("/<int:cycle_template_id>/edit", methods=["GET", "POST"])
+@requires(Role.FOUNDER_ADMIN)
+def edit(cycle_template_id: int):
+    """Change a template before it is launched."""
+    found = db.get_or_404(CycleTemplate, cycle_template_id)
+    form = CycleTemplateEditForm(obj=found)
+    if request.method == "GET":
+        form.scope_kind.data = found.scope_kind.value
+        form.model_kind.data = found.model_kind.value
+    status = form_status(form)
+    if form.validate_on_submit():
+        try:
+            services.update_cycle_template(current_user, found, form.data, form.version.data)
+        except DomainError as error:
+            status = refused(form, error)
+        else:
+            db.session.commit()
+            flash("Зміни збережено.", "success")
+            return redirect(url_for(".template", cycle_template_id=found.id), 303)
+    return render("assessment/founder_template_form.html", status=status, form=form, template=found)
+
+
+@bp.post("/<int:cycle_template_id>/delete")
+@requires(Role.FOUNDER_ADMIN)
+def delete(cycle_template_id: int):
+    """Delete a template that no institution has received yet."""
+    found = db.get_or_404(CycleTemplate, cycle_template_id)
+    form = DeleteTemplateForm()
+    if not form.validate_on_submit():
+        return _template_page(found, LaunchForm(), 422, form)
+    try:
+        services.delete_cycle_template(current_user, found)
+    except DomainError as error:
+        status = refused(form, error)
+        return _template_page(found, LaunchForm(), status, form)
+    db.session.commit()
+    flash("Самооцінювання видалено.", "success")
+    return redirect(url_for(".index"), 303)

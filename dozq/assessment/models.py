@@ -147,7 +147,7 @@ SCOPE_LABELS = {
 }
 
 
-class CycleTemplate(FounderOwned, Timestamped, db.Model):
+class CycleTemplate(FounderOwned, Timestamped, Versioned, db.Model):
     """A founder's self-assessment cycle offered to all of its institutions at once:
     launching it plans a cycle in each (``AssessmentCycle.template_id``), which the
     institution then edits as its own."""

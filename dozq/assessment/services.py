@@ -1646,8 +1646,7 @@ NO_CATALOG_FOR_FOUNDER = (
 )
 
 
-def create_cycle_template(actor, data: dict) -> CycleTemplate:
-    """A founder prepares a self-assessment for all of its institutions (not launched)."""
+def _template_values(data: dict) -> dict:
     values = _cycle_values(data)
     scope_kind = ScopeKind(data.get("scope_kind") or ScopeKind.ALL)
     if scope_kind not in (ScopeKind.ALL, ScopeKind.ITEMS):
@@ -1655,17 +1654,21 @@ def create_cycle_template(actor, data: dict) -> CycleTemplate:
     codes = sorted({str(code).strip() for code in data.get("direction_codes") or [] if code})
     if scope_kind == ScopeKind.ITEMS and not codes:
         raise DomainError("Оберіть хоча б один напрям.")
-    template = CycleTemplate(
-        title=values["title"],
-        model_kind=values["model_kind"],
-        school_year=values["school_year"],
-        starts_on=values["starts_on"],
-        ends_on=values["ends_on"],
-        note=_text(data, "note", 2000),
-        created_by_id=actor.id if actor else None,
-        scope_kind=scope_kind,
-        direction_codes=codes if scope_kind == ScopeKind.ITEMS else [],
-    )
+    return {
+        "title": values["title"],
+        "model_kind": values["model_kind"],
+        "school_year": values["school_year"],
+        "starts_on": values["starts_on"],
+        "ends_on": values["ends_on"],
+        "note": _text(data, "note", 2000),
+        "scope_kind": scope_kind,
+        "direction_codes": codes if scope_kind == ScopeKind.ITEMS else [],
+    }
+
+
+def create_cycle_template(actor, data: dict) -> CycleTemplate:
+    """A founder prepares a self-assessment for all of its institutions (not launched)."""
+    template = CycleTemplate(**_template_values(data), created_by_id=actor.id if actor else None)
     db.session.add(template)
     _flush()
     record(
@@ -1676,6 +1679,41 @@ def create_cycle_template(actor, data: dict) -> CycleTemplate:
         f"({template.school_year_label}) для закладів",
     )
     return template
+
+
+def _refuse_if_launched(template: CycleTemplate) -> None:
+    if template.launched_at is not None:
+        raise DomainError(
+            "Це самооцінювання вже запущено: заклади мають власні цикли й змінюють їх самі."
+        )
+
+
+def update_cycle_template(actor, template: CycleTemplate, data: dict, version) -> None:
+    """Change a template that has not been launched yet."""
+    _refuse_if_launched(template)
+    check_version(template, version)
+    for name, value in _template_values(data).items():
+        setattr(template, name, value)
+    _flush()
+    record(
+        actor,
+        "assessment.template_updated",
+        template,
+        f"Засновник змінив самооцінювання «{template.title}» ({template.school_year_label})",
+    )
+
+
+def delete_cycle_template(actor, template: CycleTemplate) -> None:
+    """Delete a template that has not been launched yet (no institution has its cycle)."""
+    _refuse_if_launched(template)
+    record(
+        actor,
+        "assessment.template_deleted",
+        template,
+        f"Засновник видалив самооцінювання «{template.title}» ({template.school_year_label})",
+    )
+    db.session.delete(template)
+    _flush()
 
 
 @dataclass
