@@ -422,3 +422,33 @@ def test_evidence_for_linked_indicators(app, world):
             item.respondents == 0 and item.share_positive is None for item in earlier[first.id]
         )
         assert survey_evidence_for_indicators([], today, today) == {}
+
+
+def test_a_question_answered_by_too_few_shows_no_numbers(app, client, world):
+    """The view is shown, but one question has fewer respondents than the threshold:
+    its heading gives neither its mean nor its share of positive answers."""
+    built = build_questionnaire(app, world.a)
+    with in_tenant(app, world.a):
+        structure = {q.id: q for q in services.load_structure(built.questionnaire_id)}
+        questionnaire = db.session.get(Questionnaire, built.questionnaire_id)
+        scale = structure[built.questions["scale"]]
+        open_question = structure[built.questions["open"]]
+        scale_id = built.questions["scale"]
+        for index in range(8):
+            answers = [services.Answer(open_question, text=f"Відповідь №{index}")]
+            if index < 2:
+                answers.append(services.Answer(scale, options=[scale.options[-1]]))
+            services.store_response(
+                questionnaire,
+                answers,
+                channel=Channel.ONLINE,
+                audience=SurveyAudience.PARENTS,
+                group_id=None,
+            )
+        db.session.commit()
+    sign_in_as(app, client, world.a.users[Role.METHODOLOGIST])
+    page = client.get(f"/i/zdo-a/surveys/{built.questionnaire_id}/results").get_data(as_text=True)
+    section = page[page.index(f'id="result-{scale_id}"') :]
+    section = section[: section.index("</section>")]
+    assert "відповіли: 2" in section and "результат приховано" in section
+    assert "середній бал" not in section and "частка позитивних" not in section

@@ -43,6 +43,9 @@ def decimal(value: float | None, places: int = 2) -> str:
 
 def _lines(text: str, width: int = WRAP) -> list[str]:
     """Greedy word wrap (textwrap's generality costs more than a whole chart)."""
+    if len(text) <= width:
+        # Most labels: one line, only the spaces between words made single.
+        return [" ".join(text.split())]
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -72,6 +75,17 @@ def _text(x, y, content, *, size=FONT, fill=TEXT, anchor="start", weight=None) -
     )
 
 
+#: The openings of ``_text`` in the two styles a chart draws dozens of times: labels
+#: (left-aligned, regular) and the «count (share)» after a bar (semi-bold).
+_PLAIN = f'" font-size="{FONT}" fill="{TEXT}" text-anchor="start">'
+_VALUE = f'" font-size="{FONT}" fill="{TEXT}" text-anchor="start" font-weight="600">'
+
+
+def _plain_text(x: float, y: float, content: str) -> str:
+    """``_text(x, y, content)``, written out: charts draw dozens of these."""
+    return f'<text x="{x:.1f}" y="{y:.1f}{_PLAIN}{escape(content)}</text>'
+
+
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} '
@@ -86,20 +100,26 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int, float | None
     """Horizontal bars: one per option, its label above, «count (share)» after it.
     Shares are of the respondents, so bars of a multiple choice may add up past 100 %."""
     body = []
+    append = body.append
     y = 4.0
     bar_width = WIDTH - VALUE_AREA
     for label, count, value in rows:
         for line in _lines(label):
             y += LINE
-            body.append(_text(0, y - 4, line))
+            append(_plain_text(0, y - 4, line))
         y += 4
-        body.append(f'<rect x="0" y="{y:.1f}" width="{bar_width}" height="{BAR}" fill="{TRACK}"/>')
         length = bar_width * (value or 0)
-        if length > 0:
-            body.append(
-                f'<rect x="0" y="{y:.1f}" width="{length:.1f}" height="{BAR}" fill="{BAR_FILL}"/>'
-            )
-        body.append(_text(bar_width + 8, y + BAR - 6, f"{count} ({percent(value)})", weight="600"))
+        bar = (
+            f'<rect x="0" y="{y:.1f}" width="{length:.1f}" height="{BAR}" fill="{BAR_FILL}"/>'
+            if length > 0
+            else ""
+        )
+        # The track, the bar and «count (share)»: digits only, nothing to escape.
+        append(
+            f'<rect x="0" y="{y:.1f}" width="{bar_width}" height="{BAR}" fill="{TRACK}"/>{bar}'
+            f'<text x="{bar_width + 8:.1f}" y="{y + BAR - 6:.1f}{_VALUE}'
+            f"{count} ({percent(value)})</text>"
+        )
         y += BAR + GAP
     top = max(rows, key=lambda row: row[1], default=None)
     desc = (
@@ -115,23 +135,25 @@ def scale_chart(
 ) -> Markup:
     """One bar split by the points of a scale (lowest left), with a legend below."""
     colours = SCALE_COLOURS.get(len(rows), SCALE_COLOURS[5])
+    shares = [percent(value) for _label, _count, value in rows]
     body = []
+    append = body.append
     y = 8.0
     x = 0.0
-    for (_label, _count, value), colour in zip(rows, colours, strict=False):
+    for (_label, _count, value), shown, colour in zip(rows, shares, colours, strict=False):
         width = WIDTH * (value or 0)
         if width <= 0:
             continue
-        body.append(
+        append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{BAR + 10}" '
             f'fill="{colour}"/>'
         )
         if width >= 44:
-            body.append(
+            append(
                 _text(
                     x + width / 2,
                     y + BAR,
-                    percent(value),
+                    shown,
                     anchor="middle",
                     fill="#ffffff" if colour in DARK else TEXT,
                     weight="700",
@@ -139,18 +161,19 @@ def scale_chart(
             )
         x += width
     y += BAR + 10 + GAP
-    for (label, count, value), colour in zip(rows, colours, strict=False):
-        lines = _lines(f"{label}: {count} ({percent(value)})", WRAP - 4)
-        body.append(f'<rect x="0" y="{y + 3:.1f}" width="16" height="16" fill="{colour}"/>')
-        for line in lines:
+    for (label, count, _value), shown, colour in zip(rows, shares, colours, strict=False):
+        append(f'<rect x="0" y="{y + 3:.1f}" width="16" height="16" fill="{colour}"/>')
+        for line in _lines(f"{label}: {count} ({shown})", WRAP - 4):
             y += LINE
-            body.append(_text(24, y - 2, line))
+            append(_plain_text(24, y - 2, line))
         y += 6
     if mean is not None:
         y += LINE
-        body.append(_text(0, y - 2, f"Середній бал: {decimal(mean)}", weight="700"))
+        append(_text(0, y - 2, f"Середній бал: {decimal(mean)}", weight="700"))
     y += 6
-    parts = [f"{label} — {percent(value)}" for label, _count, value in rows]
+    parts = [
+        f"{label} — {shown}" for (label, _count, _value), shown in zip(rows, shares, strict=True)
+    ]
     desc = "; ".join(parts) + (f". Середній бал {decimal(mean)}." if mean is not None else ".")
     return _svg(chart_id, title, desc, y, body)
 

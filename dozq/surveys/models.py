@@ -309,11 +309,14 @@ class SurveyOption(InstitutionOwned, db.Model):
     """Варіант відповіді (a point of a scale, «так», «інше: …»)."""
 
     __tablename__ = "survey_option"
+    # With the tenant's column second, SQLite reaches a question's options through
+    # this index rather than through all options of the institution.
+    __table_args__ = (
+        Index("ix_survey_option_question_id_institution_id", "question_id", "institution_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("survey_question.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(300))
     #: The point of a scale (1 … scale_points).

@@ -26,7 +26,7 @@ from datetime import date
 from functools import cache
 
 from flask import current_app, g, has_request_context, url_for
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from dozq.db import db
@@ -179,10 +179,16 @@ class Results:
 def _tally_statement(by_group: bool, by_audience: bool, years: str):
     """The statement of ``_tallies`` for one shape of filters (values are bound
     parameters), built once: building it costs more than running it.
-    ``years``: "one" (a year is chosen), "all", or "latest" (the default)."""
+    ``years``: "one" (a year is chosen), "all", or "latest" (the default).
+
+    Two sums read the tally along its unique key: the whole responses (with their
+    group's name), then the answers — per group only for the respondents of a
+    question (option ``ANSWERED``)."""
     tally = SurveyTally
-    whole = tally.question_id == WHOLE_RESPONSE
-    answers = [tally.question_id != WHOLE_RESPONSE]
+    answers = [
+        tally.questionnaire_id == bindparam("questionnaire_id"),
+        tally.question_id > WHOLE_RESPONSE,
+    ]
     if by_audience:
         answers.append(tally.audience == bindparam("audience"))
     if years == "one":
@@ -193,6 +199,7 @@ def _tally_statement(by_group: bool, by_audience: bool, years: str):
         conditions = [
             other.questionnaire_id == bindparam("questionnaire_id"),
             other.question_id == WHOLE_RESPONSE,
+            other.option_id == ANSWERED,
         ]
         if by_group:
             conditions.append(other.group_id == bindparam("group_id"))
@@ -201,7 +208,10 @@ def _tally_statement(by_group: bool, by_audience: bool, years: str):
         latest = (
             select(
                 case(
-                    (func.count(func.distinct(other.school_year)) > 1, func.max(other.school_year))
+                    (
+                        func.min(other.school_year) < func.max(other.school_year),
+                        func.max(other.school_year),
+                    )
                 )
             )
             .where(*conditions)
@@ -210,33 +220,44 @@ def _tally_statement(by_group: bool, by_audience: bool, years: str):
         answers.append(tally.school_year == func.coalesce(latest, tally.school_year))
     if by_group:
         answers.append(or_(tally.option_id == ANSWERED, tally.group_id == bindparam("group_id")))
-    per_row = (
-        select(
-            tally.question_id.label("question_id"),
-            tally.option_id.label("option_id"),
-            case((or_(whole, tally.option_id == ANSWERED), tally.group_id)).label("group_id"),
-            case((whole, tally.audience)).label("audience"),
-            case((whole, tally.school_year)).label("school_year"),
-            case((whole, tally.channel)).label("channel"),
-            tally.count.label("count"),
-            tally.value_sum.label("value_sum"),
-        )
-        .where(tally.questionnaire_id == bindparam("questionnaire_id"), or_(whole, and_(*answers)))
-        .subquery()
+    whole_keys = (
+        tally.question_id,
+        tally.option_id,
+        tally.group_id,
+        tally.audience,
+        tally.school_year,
+        tally.channel,
     )
-    keys = [
-        per_row.c[name]
-        for name in ("question_id", "option_id", "group_id", "audience", "school_year", "channel")
-    ]
     group = (SurveyGroup.name, SurveyGroup.expected_respondents)
-    return (
-        select(*keys, func.sum(per_row.c.count), func.sum(per_row.c.value_sum), *group)
-        .outerjoin(
-            SurveyGroup,
-            and_(SurveyGroup.id == per_row.c.group_id, per_row.c.question_id == WHOLE_RESPONSE),
+    responses = (
+        select(*whole_keys, func.sum(tally.count), func.sum(tally.value_sum), *group)
+        .outerjoin(SurveyGroup, SurveyGroup.id == tally.group_id)
+        .where(
+            tally.questionnaire_id == bindparam("questionnaire_id"),
+            tally.question_id == WHOLE_RESPONSE,
+            tally.option_id == ANSWERED,
         )
-        .group_by(*keys, *group)
+        .group_by(*whole_keys, *group)
     )
+    by_answered_group = case((tally.option_id == ANSWERED, tally.group_id))
+    nothing = null()
+    answered = (
+        select(
+            tally.question_id,
+            tally.option_id,
+            by_answered_group,
+            nothing,
+            nothing,
+            nothing,
+            func.sum(tally.count),
+            func.sum(tally.value_sum),
+            nothing,
+            nothing,
+        )
+        .where(*answers)
+        .group_by(tally.question_id, tally.option_id, by_answered_group)
+    )
+    return union_all(responses, answered)
 
 
 def _tallies(questionnaire_id: int, filters: Filters) -> tuple[list, dict]:

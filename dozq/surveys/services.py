@@ -10,8 +10,9 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -203,11 +204,12 @@ class QuestionView:
         return any(option.positive for option in self.options)
 
 
-def question_views(questionnaire_id: int) -> list[QuestionView]:
-    """The questions and options of a questionnaire, in order, as plain rows: one
-    column query (no ORM objects to build), for the pages that only read them."""
+@cache
+def _question_views_statement():
+    """The statement of ``question_views`` (the questionnaire is a bound parameter),
+    built once: building it costs more than running it."""
     question, option, section = SurveyQuestion, SurveyOption, SurveySection
-    rows = db.session.execute(
+    return (
         select(
             question.id,
             question.section_id,
@@ -227,7 +229,7 @@ def question_views(questionnaire_id: int) -> list[QuestionView]:
         )
         .join(section, section.id == question.section_id)
         .outerjoin(option, option.question_id == question.id)
-        .where(question.questionnaire_id == questionnaire_id)
+        .where(question.questionnaire_id == bindparam("questionnaire_id"))
         .order_by(
             section.position,
             section.id,
@@ -237,6 +239,12 @@ def question_views(questionnaire_id: int) -> list[QuestionView]:
             option.id,
         )
     )
+
+
+def question_views(questionnaire_id: int) -> list[QuestionView]:
+    """The questions and options of a questionnaire, in order, as plain rows: one
+    column query (no ORM objects to build), for the pages that only read them."""
+    rows = db.session.execute(_question_views_statement(), {"questionnaire_id": questionnaire_id})
     found: list[QuestionView] = []
     for row in rows:
         if not found or found[-1].id != row[0]:

@@ -14,7 +14,6 @@ from flask import (
     abort,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -66,7 +65,7 @@ from dozq.tenancy.access import requires
 from dozq.tenancy.models import INSTITUTION_ROLES, MANAGERS
 from dozq.web.errors import DomainError
 from dozq.web.forms import form_status
-from dozq.web.htmx import is_fragment_request, render
+from dozq.web.htmx import is_fragment_request, render, render_around
 from dozq.web.urls import external_url
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -776,19 +775,30 @@ def paper(survey_questionnaire_id: int):
 
 
 def _results_view(questionnaire: Questionnaire, filters: queries.Filters):
+    """The numbers, and for each question shown with a chart its chart and the rows
+    of its table — (label, positive, count, share as text) — so that
+    ``_results.html`` only writes them out: the page shows dozens of rows."""
     view = queries.results(questionnaire, filters)
-    chart_of = {}
+    panels = {}
     for result in view.questions:
-        if result.hidden or not result.options:
+        question = result.question
+        if result.hidden or question.kind is QuestionKind.OPEN:
             continue
-        rows = [(item.option.label, item.count, item.share) for item in result.options]
-        chart_id = f"chart-{result.question.id}"
-        title = f"Питання {result.number}. {result.question.text}"
-        if result.question.kind is QuestionKind.SCALE:
-            chart_of[result.question.id] = charts.scale_chart(chart_id, title, rows, result.mean)
-        else:
-            chart_of[result.question.id] = charts.bar_chart(chart_id, title, rows)
-    return view, chart_of
+        chart = Markup()
+        if result.options:
+            rows = [(item.option.label, item.count, item.share) for item in result.options]
+            chart_id = f"chart-{question.id}"
+            title = f"Питання {result.number}. {question.text}"
+            if question.kind is QuestionKind.SCALE:
+                chart = charts.scale_chart(chart_id, title, rows, result.mean)
+            else:
+                chart = charts.bar_chart(chart_id, title, rows)
+        table = [
+            (item.option.label, item.option.positive, item.count, charts.percent(item.share))
+            for item in result.options
+        ]
+        panels[question.id] = (chart, table)
+    return view, panels
 
 
 @bp.get("/<int:survey_questionnaire_id>/results")
@@ -804,13 +814,13 @@ def results(survey_questionnaire_id: int):
     key = results_key(questionnaire, filters)
     cached = results_cache.get(key)
     if cached is None:
-        view, chart_of = _results_view(questionnaire, filters)
+        view, panels = _results_view(questionnaire, filters)
         fragment = Markup(
             render_template(
                 "surveys/_results.html",
                 questionnaire=questionnaire,
                 view=view,
-                charts=chart_of,
+                panels=panels,
                 percent=charts.percent,
                 decimal=charts.decimal,
             )
@@ -818,12 +828,9 @@ def results(survey_questionnaire_id: int):
         cached = (view, fragment)
         results_cache.put(key, cached)
     view, fragment = cached
-    if is_fragment_request():
-        response = make_response(fragment)
-        response.vary.add("HX-Request")
-        return response
-    return render(
+    return render_around(
         "surveys/results.html",
+        fragment,
         questionnaire=questionnaire,
         view=view,
         results_fragment=fragment,
