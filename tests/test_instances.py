@@ -1,10 +1,13 @@
 """Two app servers on one database serve the same people: a session started on one
-works on the other, ends on both, and failed logins count across both (real HTTP,
-two gunicorn processes on different ports; PostgreSQL when configured)."""
+works on the other, ends on both, a page one keeps follows writes made through the
+other, and failed logins count across both (real HTTP, two gunicorn processes on
+different ports; PostgreSQL when configured)."""
+
+import re
 
 import pytest
 
-from bench.loadtest import Browser, Server, server_environment
+from bench.loadtest import Browser, FormFields, Server, server_environment
 from dozq.db import db
 from dozq.tenancy.models import Role
 from tests.conftest import database_for, make_app
@@ -12,12 +15,14 @@ from tests.factories import (
     TEST_PASSWORD,
     add_member,
     make_founder,
+    make_founder_admin,
     make_institution,
     make_user,
 )
 
 DIRECTOR = "director@instances.example.com"
 TEACHER = "teacher@instances.example.com"
+FOUNDER_ADMIN = "founder@instances.example.com"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +36,7 @@ def two_servers(backend, tmp_path_factory):
             institution = make_institution(founder, "zdo-instances", "ЗДО «Двоє»")
             add_member(institution, make_user(DIRECTOR, "Керівник Двох"), Role.DIRECTOR)
             add_member(institution, make_user(TEACHER, "Вихователь Двох"), Role.TEACHER)
+            make_founder_admin(founder, make_user(FOUNDER_ADMIN, "Адміністратор Двох"))
             db.session.commit()
             db.engine.dispose()
         env = server_environment(url, tmp_path_factory.mktemp("uploads"))
@@ -62,6 +68,27 @@ def test_sessions_are_shared_and_end_everywhere(two_servers):
     assert on_second.post("/logout", {}).status == 303
     replayed = carry(stolen, first.port).get("/i/zdo-instances/")
     assert replayed.status == 302 and "/login" in replayed.headers["Location"]
+
+
+def test_a_board_kept_by_one_server_follows_a_write_through_the_other(two_servers):
+    """Each server keeps the founder's rendered board under the institutions' data
+    versions: a write through the other server renews a version, so the next view
+    is computed afresh, never served stale."""
+    first, second = two_servers
+    on_first = Browser(first.port)
+    assert on_first.login(FOUNDER_ADMIN, TEST_PASSWORD).status == 303
+    for _ in range(2):
+        board = on_first.get("/f/instances/dashboard/")
+        assert board.status == 200 and "ЗДО «Двоє»" in board.body
+    on_second = carry(on_first.cookies, second.port)
+    listed = on_second.get("/f/instances/")
+    edit = re.search(r"/f/instances/institutions/\d+", listed.body).group(0) + "/edit"
+    fields = FormFields()
+    fields.feed(on_second.get(edit).body)
+    saved = on_second.post(edit, {**fields.fields, "short_name": "ЗДО «Двоє» (нова назва)"})
+    assert saved.status == 303
+    board = on_first.get("/f/instances/dashboard/")
+    assert "ЗДО «Двоє» (нова назва)" in board.body
 
 
 def test_failed_logins_are_counted_across_servers(two_servers):
