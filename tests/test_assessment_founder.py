@@ -423,3 +423,17 @@ def test_a_template_is_changed_or_deleted_before_launch_only(app, client, world)
     )
     assert client.get(f"{base(world.a)}/{other}").status_code == 404
     assert client.get(url).status_code == 200
+
+
+def test_the_demo_founder_has_prepared_a_template_not_launched(app):
+    from dozq.demo import load_demo
+
+    with app.app_context():
+        for _ in range(2):
+            load_demo("демо-пароль-для-тесту")
+            db.session.commit()
+        founder = db.session.scalar(select(Founder))
+        with tenant_scope(db.session, Scope.for_founder(founder.id, ())):
+            templates = db.session.scalars(select(CycleTemplate)).all()
+        assert len(templates) == 1
+        assert templates[0].launched_at is None and templates[0].direction_codes == ["1", "3"]

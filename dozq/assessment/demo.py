@@ -16,6 +16,7 @@ from dozq.assessment import queries, services
 from dozq.assessment.models import (
     AssessmentCycle,
     CycleStatus,
+    CycleTemplate,
     CycleTransition,
     DecisionStatus,
     ScopeKind,
@@ -23,7 +24,12 @@ from dozq.assessment.models import (
 from dozq.auth.models import User
 from dozq.catalog.models import CatalogItem
 from dozq.db import db
-from dozq.quality_system.models import AnnualPlan, DevelopmentProgramme, QualityComponent
+from dozq.quality_system.models import (
+    AnnualPlan,
+    DevelopmentProgramme,
+    ModelKind,
+    QualityComponent,
+)
 from dozq.quality_system.services import current_school_year
 from dozq.tenancy.models import Role
 from dozq.tenancy.scope import Scope, tenant_scope
@@ -76,6 +82,8 @@ def load_assessment_demo(founder, emails: dict[str, str]) -> None:
         return
     institution = min(institutions, key=lambda found: found.id)
     people = {role: _user(emails.get(role.value, "")) for role in Role}
+    if people[Role.FOUNDER_ADMIN] is not None:
+        _founder_template(founder, institutions, people[Role.FOUNDER_ADMIN])
     if any(people[role] is None for role in (Role.DIRECTOR, Role.METHODOLOGIST, Role.TEACHER)):
         return
     with tenant_scope(db.session, Scope.for_institution(institution)):
@@ -87,6 +95,31 @@ def load_assessment_demo(founder, emails: dict[str, str]) -> None:
         previous = _previous_cycle(people, year - 1)
         _current_cycle(people, year, previous)
         db.session.flush()
+
+
+def _founder_template(founder, institutions, founder_admin) -> None:
+    """A targeted self-assessment the founder has prepared for next school year and
+    not launched yet: the founder's page shows how it is offered."""
+    ids = [institution.id for institution in institutions]
+    with tenant_scope(db.session, Scope.for_founder(founder.id, ids)):
+        if db.session.scalar(select(CycleTemplate.id).limit(1)) is not None:
+            return
+        year = current_school_year() + 1
+        services.create_cycle_template(
+            founder_admin,
+            {
+                "title": f"Самооцінювання освітнього середовища та освітнього процесу, "
+                f"{year}/{year + 1}",
+                "model_kind": ModelKind.ANNUAL_TARGETED.value,
+                "school_year": year,
+                "starts_on": date(year, 10, 1),
+                "ends_on": date(year + 1, 4, 30),
+                "scope_kind": "items",
+                "direction_codes": ["1", "3"],
+                "note": "Просимо включити до річного плану роботи та оприлюднити результати "
+                "до 31 травня.",
+            },
+        )
 
 
 def _indicators(cycle) -> list:
