@@ -3,13 +3,14 @@
 ``founder_dashboard``: /f/<slug>/dashboard/ of a founder with 100 institutions,
 each with 5 school years of published self-assessment cycles (ratings of 16
 indicators under 4 directions) and 5 questionnaires with responses; the time over
-the bare route (goals: ratio ≤ 6.5, ≤ 10 queries). ``ratio`` is of the page as a
-founder gets it while no institution has written anything since it was last shown
-(the board kept under the institutions' data versions); ``cold_ratio`` of the first
-request after any write (the board computed and rendered afresh: the institutions,
-the stored results of the cycles and the trend read again). ``queries`` is the
-larger of the two requests' counts. The cycles' results are stored as the
-assessment workflow stores them when a cycle is discussed (``record_results``).
+the bare route (goals: ratio ≤ 6.5, ≤ 10 queries). ``ratio`` is of the first request
+after a write (the board computed and rendered afresh: the institutions, the stored
+results of the cycles and the trend read again) — with a hundred institutions
+writing, the usual case; ``kept_ratio`` of the page while no institution has
+written since it was last shown (the board kept under the institutions' data
+versions). ``queries`` is the larger of the two requests' counts. The cycles'
+results are stored as the assessment workflow stores them when a cycle is
+discussed (``record_results``).
 """
 
 import random
@@ -200,14 +201,14 @@ def founder_dashboard(app) -> Result:
     cold_time = median_seconds(cold)
     kept_time = median_seconds(page)
     return Result(
-        kept_time / bare_time,
+        cold_time / bare_time,
         max(cold_queries, kept_queries),
         {
-            "cold_ratio": f"{cold_time / bare_time:.2f}",
+            "kept_ratio": f"{kept_time / bare_time:.2f}",
             "cold_queries": cold_queries,
             "kept_queries": kept_queries,
-            "ms": f"{kept_time * 1000:.2f}",
-            "cold_ms": f"{cold_time * 1000:.2f}",
+            "ms": f"{cold_time * 1000:.2f}",
+            "kept_ms": f"{kept_time * 1000:.2f}",
             "bare_ms": f"{bare_time * 1000:.2f}",
             "institutions": INSTITUTIONS,
             "years": YEARS,

@@ -411,6 +411,8 @@ def test_a_template_is_changed_or_deleted_before_launch_only(app, client, world)
     launch(client, world.a, template_id)
     after = client.get(url).get_data(as_text=True)
     assert f"{url}/edit" not in after and f"{url}/delete" not in after
+    sent_back = client.get(f"{url}/edit", follow_redirects=True)
+    assert sent_back.request.path == url and "вже запущено" in sent_back.get_data(as_text=True)
     refused = client.post(f"{url}/edit", data={**changed, "version": "2"})
     assert refused.status_code == 422
     assert "вже запущено" in refused.get_data(as_text=True)

@@ -2,8 +2,9 @@
 
 import io
 
+import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dozq.assessment import queries as assessment_queries
 from dozq.assessment import services as assessment
@@ -17,6 +18,7 @@ from dozq.publication.founder import founder_board
 from dozq.regulation.models import RegulationEdition
 from dozq.tenancy.models import Institution, Role
 from dozq.tenancy.scope import BYPASS_OPTION, Scope, tenant_scope
+from dozq.web.errors import ConflictError
 from tests.factories import sign_in_as
 
 
@@ -293,3 +295,52 @@ def test_stored_results_are_the_roll_up_with_levels_set_by_hand(app, world):
         }
         assert stored[direction.code].level_name == lowest.name
         assert stored[direction.code].level_css == lowest.colour.value
+
+
+def test_a_concurrent_move_to_discussed_is_a_conflict_not_an_error(app, world):
+    with app.app_context(), scope_of(world.a.institution_id):
+        director = db.session.get(User, world.a.users[Role.DIRECTOR])
+        cycle = db.session.scalar(select(AssessmentCycle))
+        # Someone else moved it meanwhile: the stored version is newer than ours.
+        db.session.execute(
+            update(AssessmentCycle)
+            .where(AssessmentCycle.id == cycle.id)
+            .values(version=AssessmentCycle.version + 1),
+            execution_options={"synchronize_session": False},
+        )
+        with pytest.raises(ConflictError):
+            assessment.transition(director, Role.DIRECTOR, cycle, CycleStatus.DISCUSSED)
+
+
+def test_a_shared_draft_shows_the_levels_of_its_own_roll_up(app, client, world, count_queries):
+    """Levels set by hand on a direction included, in at most 10 statements."""
+    with app.app_context(), scope_of(world.a.institution_id):
+        director = db.session.get(User, world.a.users[Role.DIRECTOR])
+        services.save_settings(director, True, 1)
+        cycle = db.session.scalar(select(AssessmentCycle))
+        direction = db.session.scalar(
+            select(CatalogItem)
+            .where(
+                CatalogItem.catalog_id == cycle.catalog_id, CatalogItem.kind == ItemKind.DIRECTION
+            )
+            .order_by(CatalogItem.code)
+        )
+        lowest = max(cycle.scale.levels, key=lambda level: level.rank)
+        assessment.save_conclusion(
+            director, cycle, direction, {"override_reason": "Зовнішній моніторинг"}, None, lowest
+        )
+        db.session.commit()
+        own = assessment_queries.results(
+            assessment_queries.cycle_or_404(cycle.id, with_previous=True)
+        ).roots
+        expected = {root.code: root.result_text for root in own}
+        assert lowest.name in expected[direction.code]
+    with app.app_context(), all_of_founder(world.a, world.a2):
+        row = next(r for r in founder_board().rows if r.institution.id == world.a.institution_id)
+    assert row.cycle_status == CycleStatus.RATING and row.levels_visible
+    assert {code: cell.text for code, cell in row.cells.items()} == expected
+    sign_in_as(app, client, world.a.founder_admin_id)
+    with count_queries() as counted:
+        page = client.get(f"/f/{world.a.founder_slug}/dashboard/")
+    assert page.status_code == 200 and lowest.name in page.get_data(as_text=True)
+    assert len(counted) <= 10, counted.statements

@@ -113,8 +113,15 @@ def test_every_committed_write_renews_its_institutions_data_version(app, world):
             db.session.commit()
             assert renewed() == set(), "a read renews nothing"
             member = db.session.scalar(select(Membership).limit(1))
+            member.position = member.position
+            db.session.commit()
+            assert renewed() == set(), "setting a value it already has is no write"
+            member = db.session.scalar(select(Membership).limit(1))
             member.position = "вихователь-методист (оновлено)"
+            db.session.flush()
             db.session.rollback()
+            db.session.scalars(select(Membership)).all()
+            db.session.commit()
             assert renewed() == set(), "a rolled back write renews nothing"
             member = db.session.scalar(select(Membership).limit(1))
             member.position = "вихователь-методист (оновлено)"
@@ -133,6 +140,14 @@ def test_every_committed_write_renews_its_institutions_data_version(app, world):
             savepoint.rollback()
             db.session.commit()
             assert renewed() == {world.a2.institution_id}, "a savepoint's rollback keeps it"
+        start = data_versions(world)
+        with tenant_scope(db.session, scope_of(world.a2)):
+            db.session.execute(update(Membership).values(position="перед двома точками"))
+            outer = db.session.begin_nested()
+            db.session.begin_nested().commit()
+            outer.rollback()
+            db.session.commit()
+            assert renewed() == {world.a2.institution_id}, "a released savepoint keeps it too"
 
 
 def test_new_rows_are_stamped_and_foreign_rows_refused(app, world):

@@ -123,6 +123,9 @@ def launch(cycle_template_id: int):
 def edit(cycle_template_id: int):
     """Change a template before it is launched."""
     found = db.get_or_404(CycleTemplate, cycle_template_id)
+    if found.launched_at is not None and request.method == "GET":
+        flash("Це самооцінювання вже запущено: заклади змінюють власні цикли самі.", "warning")
+        return redirect(url_for(".template", cycle_template_id=found.id), 303)
     form = CycleTemplateEditForm(obj=found)
     if request.method == "GET":
         form.scope_kind.data = found.scope_kind.value

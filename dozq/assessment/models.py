@@ -761,7 +761,9 @@ class DirectionResult(InstitutionOwned, db.Model):
     roll-up gave it when the pedagogical council discussed it (levels set by hand
     included). Ratings never change after «обговорено», so these rows are the
     cycle's result: the founder's dashboard and its trend read them instead of
-    aggregating every rating of every institution on each request."""
+    aggregating every rating of every institution on each request. Cycles discussed
+    before this table existed were filled by its migration with the mean of means
+    the dashboard computed then (no levels set by hand, the whole catalog)."""
 
     __tablename__ = "direction_result"
     __table_args__ = (UniqueConstraint("cycle_id", "code"),)

@@ -118,7 +118,7 @@ def cycle_or_404(cycle_id: int, with_previous: bool = False) -> AssessmentCycle:
         set_committed_value(cycle, "previous_cycle", rest[0])
         if rest[0] is not None:
             pairs.append((rest[0], rest[1]))
-    views = _scale_views(
+    views = scale_views(
         [(item.scale_id, created) for item, created in pairs if item.scale_id is not None]
     )
     for item, _created in pairs:
@@ -146,7 +146,9 @@ _SCALE_VIEWS: dict[tuple, ScaleView] = {}
 _SCALE_VIEWS_MAX = 512
 
 
-def _scale_views(keys: list[tuple]) -> dict[int, ScaleView]:
+def scale_views(keys: list[tuple]) -> dict[int, ScaleView]:
+    """scale id → its ScaleView, for (scale id, moment of creation) keys: read in one
+    statement, memoised per process (a scale version is never updated)."""
     missing = [key for key in keys if key not in _SCALE_VIEWS]
     if missing:
         if len(_SCALE_VIEWS) + len(missing) > _SCALE_VIEWS_MAX:

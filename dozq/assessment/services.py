@@ -830,6 +830,8 @@ def transition(
             raise DomainError("Адреса сторінки має починатися з http:// або https://.")
         cycle.publication_url = url[:500]
     cycle.status = target
+    # Here, not in a query's autoflush: a concurrent move is a conflict (409).
+    _flush()
     if target == CycleStatus.DISCUSSED:
         record_results(cycle)
     step = CycleTransition(

@@ -33,11 +33,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from dozq.assessment.models import AssessmentCycle, CycleStatus, DirectionResult, ItemAssessment
+from dozq.assessment.queries import scale_views
 from dozq.assessment.scoring import from_hundredths
 from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db
 from dozq.publication.models import PublicationSettings
-from dozq.quality_system.models import LevelColour, ScaleLevel
+from dozq.quality_system.models import LevelScale
 from dozq.quality_system.services import format_score
 from dozq.regulation.models import EditionStatus, RegulationEdition
 from dozq.surveys.models import Questionnaire, SurveyResponse
@@ -46,9 +47,8 @@ from dozq.tenancy.models import Institution
 PUBLISHED = (CycleStatus.PUBLISHED, CycleStatus.CLOSED)
 #: From «обговорено» on a cycle's ratings are final and its results stored.
 FINAL = (CycleStatus.DISCUSSED, *PUBLISHED)
-#: Stored names of the enums (columns read untyped, for speed).
+#: Stored names of the statuses (the column read untyped, for speed).
 STATUSES = CycleStatus.__members__
-COLOURS = LevelColour.__members__
 
 
 class Cell(NamedTuple):
@@ -108,15 +108,16 @@ class Board:
 
 def _half_up_mean(column):
     """The mean of integer hundredths rounded half up, in SQL (``mean_of_hundredths``)."""
-    # PostgreSQL sums integers as numeric: the cast keeps the division an integer one.
+    # PostgreSQL sums bigints (the sums of sums) as numeric: the cast keeps the
+    # division an integer one.
     total = cast(func.sum(column), BigInteger)
     return (2 * total + func.count(column)) // (2 * func.count(column))
 
 
 def direction_scores(cycle_ids) -> list:
-    """(cycle id, direction code, direction wording, points) of cycles whose ratings
-    are not final yet: the mean of means up the tree (indicators → criteria →
-    requirements → directions), in one statement."""
+    """(cycle id, direction code, direction wording, points, level set by hand) of
+    cycles whose ratings are not final yet: the mean of means up the tree
+    (indicators → criteria → requirements → directions), in one statement."""
     indicator = aliased(CatalogItem)
     criterion = aliased(CatalogItem)
     requirement = aliased(CatalogItem)
@@ -148,16 +149,30 @@ def direction_scores(cycle_ids) -> list:
         .group_by(by_criterion.c.cycle_id, criterion.parent_id)
         .subquery()
     )
+    conclusion = aliased(ItemAssessment)
     by_direction = (
         select(
             by_requirement.c.cycle_id,
             direction.code,
             direction.text,
             _half_up_mean(by_requirement.c.points),
+            conclusion.override_level_id,
         )
         .join(requirement, requirement.id == by_requirement.c.requirement_id)
         .join(direction, direction.id == requirement.parent_id)
-        .group_by(by_requirement.c.cycle_id, direction.code, direction.text)
+        .outerjoin(
+            conclusion,
+            and_(
+                conclusion.cycle_id == by_requirement.c.cycle_id,
+                conclusion.item_id == direction.id,
+            ),
+        )
+        .group_by(
+            by_requirement.c.cycle_id,
+            direction.code,
+            direction.text,
+            conclusion.override_level_id,
+        )
     )
     return db.session.execute(by_direction).all()
 
@@ -215,12 +230,14 @@ def _shown_cycles_statement():
             type_coerce(AssessmentCycle.status, String),
             AssessmentCycle.title,
             AssessmentCycle.scale_id,
+            LevelScale.created_at,
             DirectionResult.code,
             DirectionResult.points,
             DirectionResult.level_name,
             DirectionResult.level_css,
             wording.text,
         )
+        .outerjoin(LevelScale, LevelScale.id == AssessmentCycle.scale_id)
         .outerjoin(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
         .outerjoin(
             wording,
@@ -292,29 +309,17 @@ def _institutions_statement(with_year: bool):
 
 def _draft_results(cycles: list) -> dict[int, dict]:
     """cycle id → code → (points, level name, css, wording) of shared drafts, whose
-    ratings may still change: aggregated now, levelled on their scales."""
-    levels: dict[int, list] = {}
-    scale_ids = sorted({cycle[4] for cycle in cycles if cycle[4] is not None})
-    if scale_ids:
-        for scale_id, name, colour, low in db.session.execute(
-            select(
-                ScaleLevel.scale_id,
-                ScaleLevel.name,
-                type_coerce(ScaleLevel.colour, String),
-                type_coerce(ScaleLevel.min_score, Integer),
-            )
-            .where(ScaleLevel.scale_id.in_(scale_ids))
-            .order_by(ScaleLevel.scale_id, ScaleLevel.rank)
-        ):
-            levels.setdefault(scale_id, []).append((name, COLOURS[colour].value, low))
-    scale_of = {cycle[0]: cycle[4] for cycle in cycles}
+    ratings may still change: aggregated now, levelled as the cycle's roll-up does
+    (a level set by hand on a direction wins)."""
+    scales = scale_views(sorted({cycle[5] for cycle in cycles if cycle[4] is not None}))
+    scale_of = {cycle[0]: scales.get(cycle[4]) for cycle in cycles}
     found: dict[int, dict] = {}
-    for cycle_id, code, text, points in direction_scores(scale_of):
-        scale_levels = levels.get(scale_of[cycle_id], [])
-        level = next((level for level in scale_levels if points >= level[2]), None)
-        if level is None and scale_levels:
-            level = scale_levels[-1]
-        name, css = (level[0], level[1]) if level else ("", "")
+    for cycle_id, code, text, points, override_id in direction_scores(scale_of):
+        scale = scale_of[cycle_id]
+        level = None
+        if scale is not None:
+            level = scale.by_id(override_id) or scale.level_of_hundredths(points)
+        name, css = (level.name, level.css) if level else ("", "")
         found.setdefault(cycle_id, {})[code] = (points, name, css, text)
     return found
 
@@ -387,12 +392,26 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
     #: institution id → its latest cycle of the shown year (the one shown).
     shown: dict[int, tuple] = {}
     results: dict[int, dict] = {}
-    for cycle_id, institution_id, status, title, scale_id, code, *result in db.session.execute(
-        _shown_cycles_statement(), {"school_year": school_year}
-    ):
+    for (
+        cycle_id,
+        institution_id,
+        status,
+        title,
+        scale_id,
+        scale_created,
+        code,
+        *result,
+    ) in db.session.execute(_shown_cycles_statement(), {"school_year": school_year}):
         cycle = shown.get(institution_id)
         if cycle is None or cycle[0] != cycle_id:
-            shown[institution_id] = (cycle_id, institution_id, STATUSES[status], title, scale_id)
+            shown[institution_id] = (
+                cycle_id,
+                institution_id,
+                STATUSES[status],
+                title,
+                scale_id,
+                (scale_id, scale_created),
+            )
             results[cycle_id] = {}
         if code is not None:
             results[cycle_id][code] = result
@@ -401,7 +420,7 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
         results.update(_draft_results(drafts))
     titles: dict[str, str] = {}
     visible = []
-    for cycle_id, institution_id, status, title, _scale in shown.values():
+    for cycle_id, institution_id, status, title, _scale, _key in shown.values():
         row = rows.get(institution_id)
         if row is None:
             continue

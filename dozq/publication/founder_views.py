@@ -53,7 +53,7 @@ def index():
     """All institutions (alphabetically): regulation, cycle, levels, questionnaires, trends.
 
     The board is kept while no institution of the founder writes anything: its key
-    holds each institution's ``data_version`` (raised by every transaction that
+    holds each institution's ``data_version`` (renewed by every transaction that
     writes the institution's data), so no change is ever missed."""
     school_year, direction, errors = _filters()
     key = (g.founder.id, g.founder.slug, g.institution_versions, school_year, direction)

@@ -115,7 +115,18 @@ def add_institution_slug(endpoint, values) -> None:
 def enter_founder(endpoint, values) -> None:
     slug = values.pop("founder_slug")
     _require_sign_in()
-    founder = db.session.scalar(select(Founder).where(Founder.slug == slug))
+    # The founder only for its administrators: who may enter is checked before any
+    # scope exists, so this one statement crosses tenants.
+    founder = db.session.scalar(
+        select(Founder)
+        .where(
+            Founder.slug == slug,
+            select(FounderAdmin.id)
+            .where(FounderAdmin.founder_id == Founder.id, FounderAdmin.user_id == current_user.id)
+            .exists(),
+        )
+        .execution_options(**{BYPASS_OPTION: True})
+    )
     if founder is None:
         abort(404)
     versions = tuple(
@@ -128,11 +139,6 @@ def enter_founder(endpoint, values) -> None:
         )
     )
     set_scope(db.session, Scope.for_founder(founder.id, [pair[0] for pair in versions]))
-    is_admin = db.session.scalar(
-        select(FounderAdmin.id).where(FounderAdmin.user_id == current_user.id)
-    )
-    if is_admin is None:
-        abort(404)
     g.founder = founder
     g.role = Role.FOUNDER_ADMIN
     #: (institution id, data version) of all its institutions: the key of what is

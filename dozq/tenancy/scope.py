@@ -16,8 +16,8 @@ number holds. Random, not counted: a number never stands for two states of the
 data, not even across databases (a restored backup, the test suite's many).
 
 Not covered (so not used on tenant tables): ``text()`` SQL, Core ``Table``
-statements, and objects already loaded under another scope — one request is
-one scope.
+statements (counted for data versions, but not scoped), and objects already
+loaded under another scope — one request is one scope.
 """
 
 import secrets
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain
 
-from sqlalchemy import ForeignKey, event, update
+from sqlalchemy import ForeignKey, bindparam, event, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
@@ -162,27 +162,41 @@ def _loader_criteria(scope: Scope) -> tuple:
     return tuple(criteria)
 
 
+#: Kinds whose rows belong to an institution (a founder's own rows do not).
+INSTITUTION_KINDS = (TenantRoot, InstitutionOwned, FounderOrInstitutionOwned)
+
+
 @cache
-def _scoped_table_names(mapper_count: int) -> frozenset[str]:
+def _table_names(mapper_count: int, kinds: tuple) -> frozenset[str]:
     # Keyed by the number of mappers, so a model imported later is not missed.
     return frozenset(
-        mapper.local_table.name for mapper in Base.registry.mappers if is_scoped(mapper.class_)
+        mapper.local_table.name
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, kinds)
     )
 
 
-def _touches_tenant_tables(state: ORMExecuteState) -> bool:
-    """Does the statement read tenant data anywhere, subqueries included?
+def _touches_tables(state: ORMExecuteState, kinds: tuple) -> bool:
+    """Does the statement touch rows of ``kinds`` anywhere, subqueries included?
 
     ``all_mappers`` names only the top-level entities; a count over a subquery
     (as pagination does) would slip past it.
     """
-    if any(is_scoped(mapper.class_) for mapper in state.all_mappers):
+    if any(issubclass(mapper.class_, kinds) for mapper in state.all_mappers):
         return True
-    names = _scoped_table_names(len(Base.registry.mappers))
+    names = _table_names(len(Base.registry.mappers), kinds)
     tables = find_tables(
         state.statement, include_aliases=True, include_joins=True, include_crud=True
     )
     return any(getattr(table, "name", None) in names for table in tables)
+
+
+def _touches_tenant_tables(state: ORMExecuteState) -> bool:
+    return _touches_tables(state, SCOPED_KINDS)
+
+
+def _touches_institution_tables(state: ORMExecuteState) -> bool:
+    return _touches_tables(state, INSTITUTION_KINDS)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -192,12 +206,10 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if state.execution_options.get(BYPASS_OPTION):
         return
     scope = current_scope(state.session)
-    if state.is_insert:
-        if scope is not None and _touches_tenant_tables(state):
-            _written(state.session).update(scope.institution_ids)
-        return
-    if not state.is_select and scope is not None and _touches_tenant_tables(state):
+    if not state.is_select and scope is not None and _touches_institution_tables(state):
         _written(state.session).update(scope.institution_ids)
+    if state.is_insert:
+        return
     if scope is None:
         if _touches_tenant_tables(state):
             raise TenantScopeError("Запит до даних закладу без визначеного закладу.")
@@ -223,7 +235,9 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         institution_id = (
             obj.id if isinstance(obj, TenantRoot) else getattr(obj, "institution_id", None)
         )
-        if institution_id is not None:
+        # A dirty object may carry no change (an attribute set to its own value).
+        changed = obj in session.new or obj in session.deleted or session.is_modified(obj)
+        if institution_id is not None and changed:
             _written(session).add(institution_id)
 
 
@@ -237,6 +251,9 @@ def new_data_version() -> int:
 
 @event.listens_for(Session, "before_commit")
 def _renew_data_versions(session: Session) -> None:
+    # Also called when a savepoint is released: the outermost commit renews them.
+    if session.in_nested_transaction():
+        return
     # Commit flushes after this event: flush first, so that every write is counted.
     session.flush()
     written = session.info.pop(WRITTEN_KEY, None)
@@ -244,9 +261,15 @@ def _renew_data_versions(session: Session) -> None:
         institution = Base.metadata.tables["institution"]
         session.execute(
             update(institution)
-            # In id order: concurrent transactions lock the rows in the same order.
-            .where(institution.c.id.in_(sorted(written)))
-            .values(data_version=new_data_version()),
+            .where(institution.c.id == bindparam("written_id"))
+            # The same moment of last change: a new version is not an edit of the profile.
+            .values(data_version=bindparam("new_version"), updated_at=institution.c.updated_at),
+            # One row at a time, in id order: concurrent transactions lock the rows
+            # in the same order and cannot deadlock on them.
+            [
+                {"written_id": institution_id, "new_version": new_data_version()}
+                for institution_id in sorted(written)
+            ],
             execution_options={BYPASS_OPTION: True},
         )
 

@@ -6,6 +6,8 @@ Create Date: 2026-11-25 18:34:49.705786
 
 """
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ depends_on = None
 #: showed for them until now: the mean of means up the catalog tree (indicators →
 #: criteria → requirements → directions), each rounded half up to hundredths, and
 #: the first level of the cycle's scale (by rank) the score reaches, or its last.
-#: The casts keep every division an integer one (PostgreSQL sums integers as numeric).
+#: The casts keep every division an integer one (PostgreSQL sums bigints as numeric).
 #: Newer cycles store the cycle's own roll-up when they are discussed.
 BACKFILL = """
 WITH by_criterion AS (
@@ -99,6 +101,15 @@ def upgrade():
     with op.batch_alter_table("institution", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("data_version", sa.BigInteger(), server_default="0", nullable=False)
+        )
+    # A random version each, as every later write gives (no two states share one).
+    institution = sa.table("institution", sa.column("id"), sa.column("data_version"))
+    connection = op.get_bind()
+    for (institution_id,) in connection.execute(sa.select(institution.c.id)).all():
+        connection.execute(
+            institution.update()
+            .where(institution.c.id == institution_id)
+            .values(data_version=secrets.randbits(62))
         )
 
 
