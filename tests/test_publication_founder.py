@@ -263,21 +263,25 @@ def test_trend_is_of_published_results_and_the_latest_cycle_of_each_year(app, cl
     assert board.years[0] == max(board.years) and len(board.years) == 3
 
 
+def lowest_level_by_hand(director, cycle):
+    """The working group sets the lowest level on the cycle's first direction."""
+    direction = db.session.scalar(
+        select(CatalogItem)
+        .where(CatalogItem.catalog_id == cycle.catalog_id, CatalogItem.kind == ItemKind.DIRECTION)
+        .order_by(CatalogItem.code)
+    )
+    lowest = max(cycle.scale.levels, key=lambda level: level.rank)
+    assessment.save_conclusion(
+        director, cycle, direction, {"override_reason": "Зовнішній моніторинг"}, None, lowest
+    )
+    return direction, lowest
+
+
 def test_stored_results_are_the_roll_up_with_levels_set_by_hand(app, world):
     with app.app_context(), scope_of(world.a.institution_id):
         cycle = db.session.scalar(select(AssessmentCycle))
         director = db.session.get(User, world.a.users[Role.DIRECTOR])
-        direction = db.session.scalar(
-            select(CatalogItem)
-            .where(
-                CatalogItem.catalog_id == cycle.catalog_id, CatalogItem.kind == ItemKind.DIRECTION
-            )
-            .order_by(CatalogItem.code)
-        )
-        lowest = max(cycle.scale.levels, key=lambda level: level.rank)
-        assessment.save_conclusion(
-            director, cycle, direction, {"override_reason": "Зовнішній моніторинг"}, None, lowest
-        )
+        direction, lowest = lowest_level_by_hand(director, cycle)
         db.session.commit()
         assessment.transition(director, Role.DIRECTOR, cycle, CycleStatus.DISCUSSED)
         db.session.commit()
@@ -318,17 +322,7 @@ def test_a_shared_draft_shows_the_levels_of_its_own_roll_up(app, client, world, 
         director = db.session.get(User, world.a.users[Role.DIRECTOR])
         services.save_settings(director, True, 1)
         cycle = db.session.scalar(select(AssessmentCycle))
-        direction = db.session.scalar(
-            select(CatalogItem)
-            .where(
-                CatalogItem.catalog_id == cycle.catalog_id, CatalogItem.kind == ItemKind.DIRECTION
-            )
-            .order_by(CatalogItem.code)
-        )
-        lowest = max(cycle.scale.levels, key=lambda level: level.rank)
-        assessment.save_conclusion(
-            director, cycle, direction, {"override_reason": "Зовнішній моніторинг"}, None, lowest
-        )
+        direction, lowest = lowest_level_by_hand(director, cycle)
         db.session.commit()
         own = assessment_queries.results(
             assessment_queries.cycle_or_404(cycle.id, with_previous=True)
