@@ -6,6 +6,8 @@ and is shown with its table beside it. Colours are presentation attributes
 (``fill``), never ``style`` attributes: the Content-Security-Policy forbids those.
 """
 
+from functools import cache
+
 from markupsafe import Markup, escape
 
 WIDTH = 640
@@ -67,23 +69,21 @@ def _lines(text: str, width: int = WRAP) -> list[str]:
     return lines
 
 
-def _text(x, y, content, *, size=FONT, fill=TEXT, anchor="start", weight=None) -> str:
+@cache
+def _style(size=FONT, fill=TEXT, anchor="start", weight=None) -> str:
+    """The attributes of a ``<text>`` after its position, up to its content: charts
+    draw dozens of labels in a few styles, so each style is written once."""
     bold = f' font-weight="{weight}"' if weight else ""
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" '
-        f'text-anchor="{anchor}"{bold}>{escape(content)}</text>'
-    )
+    return f'" font-size="{size}" fill="{fill}" text-anchor="{anchor}"{bold}>'
 
 
-#: The openings of ``_text`` in the two styles a chart draws dozens of times: labels
-#: (left-aligned, regular) and the «count (share)» after a bar (semi-bold).
-_PLAIN = f'" font-size="{FONT}" fill="{TEXT}" text-anchor="start">'
-_VALUE = f'" font-size="{FONT}" fill="{TEXT}" text-anchor="start" font-weight="600">'
+def _text(x, y, content, *, size=FONT, fill=TEXT, anchor="start", weight=None) -> str:
+    style = _style(size, fill, anchor, weight)
+    return f'<text x="{x:.1f}" y="{y:.1f}{style}{escape(content)}</text>'
 
 
-def _plain_text(x: float, y: float, content: str) -> str:
-    """``_text(x, y, content)``, written out: charts draw dozens of these."""
-    return f'<text x="{x:.1f}" y="{y:.1f}{_PLAIN}{escape(content)}</text>'
+#: The style of the «count (share)» after a bar.
+_VALUE = _style(weight="600")
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
@@ -106,7 +106,7 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int, float | None
     for label, count, value in rows:
         for line in _lines(label):
             y += LINE
-            append(_plain_text(0, y - 4, line))
+            append(_text(0, y - 4, line))
         y += 4
         length = bar_width * (value or 0)
         bar = (
@@ -165,7 +165,7 @@ def scale_chart(
         append(f'<rect x="0" y="{y + 3:.1f}" width="16" height="16" fill="{colour}"/>')
         for line in _lines(f"{label}: {count} ({shown})", WRAP - 4):
             y += LINE
-            append(_plain_text(24, y - 2, line))
+            append(_text(24, y - 2, line))
         y += 6
     if mean is not None:
         y += LINE
