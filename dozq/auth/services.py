@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from dozq.audit.services import record
 from dozq.auth.mail import send_mail
@@ -75,7 +76,10 @@ def start_session(user: User) -> UserSession:
 def load_session(token: str) -> User | None:
     """The user of a live session, or None when it ended, idled out or expired."""
     user_session = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token))
+        select(UserSession)
+        .where(UserSession.token_hash == _token_hash(token))
+        # Every signed-in request needs both: one statement.
+        .options(joinedload(UserSession.user))
     )
     if user_session is None or not user_session.user.is_active:
         return None

@@ -12,7 +12,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from dozq.extensions import db, login_manager
 from dozq.tenancy.models import Founder, FounderAdmin, Institution, Membership, Role
@@ -91,6 +91,8 @@ def enter_institution(endpoint, values) -> None:
     institution = db.session.scalar(
         select(Institution)
         .where(Institution.slug == slug)
+        # Its founder is named on every page: loaded in the same statement.
+        .options(joinedload(Institution.founder))
         .execution_options(**{BYPASS_OPTION: True})
     )
     if institution is None:

@@ -132,34 +132,42 @@ def is_scoped(cls) -> bool:
 def _loader_criteria(scope: Scope) -> tuple:
     """The criteria options of one scope, built once: a scope is immutable and equal
     scopes select the same rows, and building the options costs more than the query."""
-    ids = scope.institution_ids
     founder_id = scope.founder_id
-    criteria = [
+    founder_rows = with_loader_criteria(
+        FounderOwned, lambda cls: cls.founder_id == founder_id, include_aliases=True
+    )
+    if scope.institution_id is not None:
+        # One institution: plain equality, nothing to expand on every execution.
+        institution_id = scope.institution_id
+        return (
+            founder_rows,
+            with_loader_criteria(
+                InstitutionOwned,
+                lambda cls: cls.institution_id == institution_id,
+                include_aliases=True,
+            ),
+            with_loader_criteria(
+                TenantRoot, lambda cls: cls.id == institution_id, include_aliases=True
+            ),
+            with_loader_criteria(
+                FounderOrInstitutionOwned,
+                lambda cls: cls.institution_id == institution_id,
+                include_aliases=True,
+            ),
+        )
+    ids = scope.institution_ids
+    return (
+        founder_rows,
         with_loader_criteria(
             InstitutionOwned, lambda cls: cls.institution_id.in_(ids), include_aliases=True
         ),
         with_loader_criteria(TenantRoot, lambda cls: cls.id.in_(ids), include_aliases=True),
         with_loader_criteria(
-            FounderOwned, lambda cls: cls.founder_id == founder_id, include_aliases=True
+            FounderOrInstitutionOwned,
+            lambda cls: cls.founder_id == founder_id,
+            include_aliases=True,
         ),
-    ]
-    if scope.institution_id is None:
-        criteria.append(
-            with_loader_criteria(
-                FounderOrInstitutionOwned,
-                lambda cls: cls.founder_id == founder_id,
-                include_aliases=True,
-            )
-        )
-    else:
-        criteria.append(
-            with_loader_criteria(
-                FounderOrInstitutionOwned,
-                lambda cls: cls.institution_id.in_(ids),
-                include_aliases=True,
-            )
-        )
-    return tuple(criteria)
+    )
 
 
 #: Kinds whose rows belong to an institution (a founder's own rows do not).
