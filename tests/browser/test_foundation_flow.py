@@ -124,6 +124,9 @@ def test_founder_adds_institution_and_its_head_edits_the_profile(live_server, ne
     mark_document(head)
     head.get_by_role("link", name="Редагувати профіль").click()
     expect(head.locator("#profile-form")).to_be_visible()
+    # Typing starts once htmx has settled the swap (a person is never faster than
+    # that; the test was, and now and then typed into a form about to be replaced).
+    head.wait_for_load_state("networkidle")
     assert_same_document(head, profile_url)
     expect(head.get_by_role("heading", level=1)).to_have_text("Профіль закладу")
     expect(head.get_by_label("Скорочена назва")).to_have_value(short_name)
