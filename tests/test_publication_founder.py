@@ -13,11 +13,12 @@ from dozq.assessment.scoring import mean_of_hundredths
 from dozq.auth.models import User
 from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db
-from dozq.publication import services
-from dozq.publication.founder import founder_board
+from dozq.publication import founder, services
+from dozq.publication.founder import alphabetical, founder_board
+from dozq.publication.founder_views import rendered_rows
 from dozq.regulation.models import RegulationEdition
 from dozq.tenancy.models import Institution, Role
-from dozq.tenancy.scope import BYPASS_OPTION, Scope, tenant_scope
+from dozq.tenancy.scope import BYPASS_OPTION, Scope, current_scope, tenant_scope
 from dozq.web.errors import ConflictError
 from tests.factories import sign_in_as
 
@@ -61,19 +62,19 @@ def test_levels_only_when_published_or_shared(app, world):
             services.save_settings(director, True, 1)
             db.session.commit()
         with all_of_founder(world.a, world.a2):
-            row = next(
-                r for r in founder_board().rows if r.institution.id == world.a.institution_id
-            )
+            board = founder_board()
+            row = next(r for r in board.rows if r.institution.id == world.a.institution_id)
+            cells = board.cells(row)
             assert row.levels_visible
-            assert any(cell.score is not None for cell in row.cells.values())
-            assert all(cell.text for cell in row.cells.values())
+            assert any(cell.score is not None for cell in cells.values())
+            assert all(cell.text for cell in cells.values())
         # A shared draft is aggregated on the fly, to the same scores as its roll-up.
         with scope_of(world.a.institution_id):
             cycle = assessment_queries.cycle_or_404(
                 db.session.scalar(select(AssessmentCycle.id)), with_previous=True
             )
             own = {root.code: root.score for root in assessment_queries.results(cycle).roots}
-        assert {code: cell.score for code, cell in row.cells.items()} == own
+        assert {code: cell.score for code, cell in cells.items()} == own
 
 
 def test_published_cycle_shows_in_heat_map_page_and_xlsx(app, client, world, count_queries):
@@ -114,11 +115,57 @@ def test_the_heat_map_scores_are_the_cycles_own_roll_up(app, world):
             )
             own = {root.code: root.score for root in assessment_queries.results(cycle).roots}
         with all_of_founder(world.a, world.a2):
-            row = next(
-                r for r in founder_board().rows if r.institution.id == world.a.institution_id
-            )
-        shown = {code: cell.score for code, cell in row.cells.items()}
+            board = founder_board()
+            row = next(r for r in board.rows if r.institution.id == world.a.institution_id)
+        shown = {code: cell.score for code, cell in board.cells(row).items()}
         assert shown == own and any(score is not None for score in shown.values())
+
+
+def test_after_a_write_only_the_institution_that_wrote_is_read_again(
+    app, client, world, monkeypatch
+):
+    """Each institution's part of the board is kept at its data version: after one
+    institution writes, only it is read again, and the page is the one computed
+    from scratch."""
+    with app.app_context():
+        move(world, CycleStatus.DISCUSSED, CycleStatus.PUBLISHED)
+    sign_in_as(app, client, world.a.founder_admin_id)
+    url = f"/f/{world.a.founder_slug}/dashboard/"
+    assert client.get(url).status_code == 200
+    read_again = []
+    for name in ("_histories", "_rows"):
+        compute = getattr(founder, name)
+
+        def spy(*args, compute=compute):
+            read_again.append(current_scope(db.session).institution_ids)
+            return compute(*args)
+
+        monkeypatch.setattr(founder, name, spy)
+    with app.app_context(), scope_of(world.a2.institution_id):
+        edition = db.session.scalar(select(RegulationEdition))
+        edition.title = edition.title + " (уточнено)"
+        db.session.commit()
+    after_write = client.get(url).get_data(as_text=True)
+    assert read_again == [(world.a2.institution_id,)] * 2
+    assert client.get(url).get_data(as_text=True) == after_write
+    assert len(read_again) == 2, "nothing is read while nobody writes"
+    founder.parts.clear()
+    rendered_rows.clear()
+    assert client.get(url).get_data(as_text=True) == after_write
+    both = (world.a.institution_id, world.a2.institution_id)
+    assert [set(ids) for ids in read_again[2:]] == [set(both)] * 2, "from scratch: all at once"
+
+
+def test_institutions_are_in_ukrainian_alphabetical_order():
+    names = ["Ясла-садок «Сонечко»", "ЗДО № 10", "Ірпінський ЗДО", "здо № 9", "Ґава", "єдність"]
+    assert sorted(names, key=alphabetical) == [
+        "Ґава",
+        "єдність",
+        "здо № 9",
+        "ЗДО № 10",
+        "Ірпінський ЗДО",
+        "Ясла-садок «Сонечко»",
+    ]
 
 
 def test_institution_staff_cannot_open_the_founder_dashboard(app, client, world):
@@ -330,9 +377,10 @@ def test_a_shared_draft_shows_the_levels_of_its_own_roll_up(app, client, world, 
         expected = {root.code: root.result_text for root in own}
         assert lowest.name in expected[direction.code]
     with app.app_context(), all_of_founder(world.a, world.a2):
-        row = next(r for r in founder_board().rows if r.institution.id == world.a.institution_id)
+        board = founder_board()
+        row = next(r for r in board.rows if r.institution.id == world.a.institution_id)
     assert row.cycle_status == CycleStatus.RATING and row.levels_visible
-    assert {code: cell.text for code, cell in row.cells.items()} == expected
+    assert {code: cell.text for code, cell in board.cells(row).items()} == expected
     sign_in_as(app, client, world.a.founder_admin_id)
     with count_queries() as counted:
         page = client.get(f"/f/{world.a.founder_slug}/dashboard/")

@@ -189,6 +189,19 @@ def test_founder_scope_covers_its_institutions_only(app, world):
             assert seen == set(ids)
 
 
+def test_a_founder_scope_narrows_to_its_own_institutions_only(app, world):
+    with app.app_context():
+        ids = (world.a.institution_id, world.a2.institution_id)
+        founder = Scope.for_founder(world.a.founder_id, ids)
+        for chosen in ([world.a2.institution_id], ids):
+            with tenant_scope(db.session, founder.narrowed(chosen)):
+                seen = set(db.session.scalars(select(Membership.institution_id)))
+                assert seen == set(chosen)
+        for outside in ([world.b.institution_id], [world.a.institution_id, world.b.institution_id]):
+            with pytest.raises(TenantScopeError):
+                founder.narrowed(outside)
+
+
 def test_no_raw_sql_reaches_tenant_tables():
     """``text()`` bypasses the scope. Outside the health check it may only spell a
     partial index's predicate (DDL, not a query)."""

@@ -9,10 +9,17 @@ The results of cycles whose ratings are final are read from ``DirectionResult``
 hundred rows whatever the number of ratings; only the shared drafts of the shown
 year are aggregated on the fly. A fixed number of statements for any number of
 institutions and years; runs in the founder's scope.
+
+Everything on the board is put together from parts that each depend on one
+institution's data alone — its History (years and published results) and its Row
+of a school year — so each part is kept under the institution's ``data_version``
+and, after a write, only the institutions that wrote are read again.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -24,7 +31,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    literal,
     null,
     select,
     type_coerce,
@@ -34,7 +40,7 @@ from sqlalchemy.orm import aliased
 
 from dozq.assessment.models import AssessmentCycle, CycleStatus, DirectionResult, ItemAssessment
 from dozq.assessment.queries import scale_views
-from dozq.assessment.scoring import from_hundredths
+from dozq.assessment.scoring import from_hundredths, mean_of_hundredths
 from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db
 from dozq.publication.models import PublicationSettings
@@ -43,6 +49,8 @@ from dozq.quality_system.services import format_score
 from dozq.regulation.models import EditionStatus, RegulationEdition
 from dozq.surveys.models import Questionnaire, SurveyResponse
 from dozq.tenancy.models import Institution
+from dozq.tenancy.scope import current_scope, tenant_scope
+from dozq.web.cache import KeptCache
 
 PUBLISHED = (CycleStatus.PUBLISHED, CycleStatus.CLOSED)
 #: From «обговорено» on a cycle's ratings are final and its results stored.
@@ -78,20 +86,47 @@ class InstitutionRef:
     short_name: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
+    """What one institution shows for a school year: a function of its own data only,
+    so it is kept at the institution's data version."""
+
     institution: InstitutionRef
+    #: The position in the alphabetical order (``alphabetical``).
+    order: tuple
     regulation: str = "не розпочато"
     regulation_published: bool = False
     cycle_title: str = ""
     cycle_status: CycleStatus | None = None
     levels_visible: bool = False
-    #: direction code → Cell, in the order of ``Board.directions``.
-    cells: dict = field(default_factory=dict)
-    surveys: list = field(default_factory=list)
+    #: direction code → Cell of the shown cycle's visible results.
+    results: dict = field(default_factory=dict)
+    #: direction code → its wording in the shown cycle's catalog.
+    titles: dict = field(default_factory=dict)
+    surveys: tuple = ()
+
+    def cell(self, code: str) -> Cell:
+        if not self.levels_visible:
+            return NOT_PUBLISHED if self.cycle_status else NO_DATA
+        return self.results.get(code, NO_DATA)
 
 
-@dataclass
+@dataclass(frozen=True)
+class History:
+    """One institution's years with cycles and, of each year, the stored results of
+    its latest published cycle: the mean of its directions and each direction's score
+    (hundredths). A function of its own data only, kept at its data version."""
+
+    years: frozenset = frozenset()
+    means: dict = field(default_factory=dict)
+    #: direction code → {school year: points}.
+    by_code: dict = field(default_factory=dict)
+
+
+NO_HISTORY = History()
+
+
+@dataclass(frozen=True)
 class Board:
     rows: list
     years: list
@@ -104,6 +139,33 @@ class Board:
     direction: str | None
     #: (school year, mean, institutions) over published results, oldest first.
     trend: list
+
+    @property
+    def codes(self) -> tuple:
+        return tuple(code for code, _text in self.directions)
+
+    def cells(self, row: Row) -> dict:
+        """direction code → Cell of ``row`` in the heat map's columns."""
+        return {code: row.cell(code) for code in self.codes}
+
+
+#: Ukrainian letters in alphabetical order; Python compares code points, which put
+#: «є», «і», «ї» and «ґ» after «я».
+_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_LETTER_ORDER = str.maketrans(
+    {
+        letter: chr(0xE000 + position)
+        for position, small in enumerate(_ALPHABET)
+        for letter in (small, small.upper())
+    }
+)
+
+
+def alphabetical(name: str) -> tuple:
+    """A sort key of ``name`` in Ukrainian alphabetical order, regardless of case,
+    with numbers by their value («ЗДО № 9» before «ЗДО № 10»)."""
+    parts = re.split(r"(\d+)", name.translate(_LETTER_ORDER))
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
 
 def _half_up_mean(column):
@@ -178,43 +240,29 @@ def direction_scores(cycle_ids) -> list:
 
 
 @cache
-def _trend_statement():
-    """Over the published results of each school year (the latest published cycle of
-    each institution in it): (year, None, sum, count) of the cycles' means, and
-    (year, code, sum, count) of each direction's scores; (year, None, None, 0) for
-    every year with cycles, so that each can be chosen."""
-    latest = (
-        select(func.max(AssessmentCycle.id))
-        .where(AssessmentCycle.status.in_(PUBLISHED))
-        .group_by(AssessmentCycle.institution_id, AssessmentCycle.school_year)
-    )
+def _history_statement():
+    """(institution, school year, None, None) of every year with cycles, and
+    (institution, school year, code, points) of the stored results of the latest
+    published cycle of each institution in each year."""
+    latest = select(func.max(AssessmentCycle.id)).where(AssessmentCycle.status.in_(PUBLISHED))
+    years = select(
+        AssessmentCycle.institution_id,
+        AssessmentCycle.school_year,
+        null().cast(String),
+        null().cast(Integer),
+    ).distinct()
     results = (
         select(
-            AssessmentCycle.id,
+            AssessmentCycle.institution_id,
             AssessmentCycle.school_year,
             DirectionResult.code,
             DirectionResult.points,
         )
         .join(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
-        .where(AssessmentCycle.id.in_(latest), DirectionResult.points.is_not(None))
-        # Read twice below: a common table expression, computed once.
-        .cte("results")
+        .where(DirectionResult.points.is_not(None))
     )
-    means = (
-        select(results.c.school_year, _half_up_mean(results.c.points).label("points"))
-        .group_by(results.c.id, results.c.school_year)
-        .subquery()
-    )
-    no_code = null().cast(String)
-    return union_all(
-        select(AssessmentCycle.school_year, no_code, null().cast(Integer), literal(0)).distinct(),
-        select(means.c.school_year, no_code, func.sum(means.c.points), func.count()).group_by(
-            means.c.school_year
-        ),
-        select(
-            results.c.school_year, results.c.code, func.sum(results.c.points), func.count()
-        ).group_by(results.c.school_year, results.c.code),
-    )
+    latest = latest.group_by(AssessmentCycle.institution_id, AssessmentCycle.school_year)
+    return union_all(years, results.where(AssessmentCycle.id.in_(latest)))
 
 
 @cache
@@ -303,7 +351,7 @@ def _institutions_statement(with_year: bool):
                 Questionnaire.school_year == bindparam("school_year") if with_year else false(),
             ),
         )
-        .order_by(Institution.short_name, Institution.id, Questionnaire.title)
+        .order_by(Institution.id, Questionnaire.title)
     )
 
 
@@ -324,30 +372,60 @@ def _draft_results(cycles: list) -> dict[int, dict]:
     return found
 
 
-def _trend() -> tuple[list, dict]:
-    """(school years, newest first; direction code or None → [(year, mean, count)],
-    oldest first)."""
-    years = set()
-    trends: dict[str | None, list] = {}
-    for year, code, total, count in db.session.execute(_trend_statement()):
-        years.add(year)
-        if count:
-            # The mean of the cycles' (or the direction's) scores, rounded half up.
-            mean = from_hundredths((2 * total + count) // (2 * count))
-            trends.setdefault(code, []).append((year, mean, count))
-    for points in trends.values():
-        points.sort()
-    return sorted(years, reverse=True), trends
+def _histories() -> dict[int, History]:
+    """institution id → its History, of every institution in the scope."""
+    years: dict[int, set] = {}
+    results: dict[int, dict] = {}
+    # All rows at once: one fetch, rather than one per row.
+    for institution_id, year, code, points in db.session.execute(_history_statement()).all():
+        if code is None:
+            years.setdefault(institution_id, set()).add(year)
+        else:
+            results.setdefault(institution_id, {}).setdefault(year, {})[code] = points
+    found = {}
+    for institution_id, own_years in years.items():
+        means, by_code = {}, {}
+        for year, scores in results.get(institution_id, {}).items():
+            means[year] = mean_of_hundredths(list(scores.values()))
+            for code, points in scores.items():
+                by_code.setdefault(code, {})[year] = points
+        found[institution_id] = History(frozenset(own_years), means, by_code)
+    return found
 
 
-def _rows(school_year: int | None) -> tuple[dict[int, Row], set[int]]:
-    """Institutions (alphabetically) with their regulation and the questionnaires
-    published for the shown year; and those that share their drafts."""
-    found = db.session.execute(
-        _institutions_statement(school_year is not None),
-        {} if school_year is None else {"school_year": school_year},
-    ).all()
-    rows: dict[int, Row] = {}
+def _trend(histories: list[History], direction: str | None) -> list:
+    """(school year, mean, institutions), oldest first: the mean of the institutions'
+    results (of all directions, or of ``direction``), rounded half up."""
+    by_year: dict[int, list] = {}
+    for history in histories:
+        points = history.means if direction is None else history.by_code.get(direction, {})
+        for year, value in points.items():
+            by_year.setdefault(year, []).append(value)
+    return [
+        (year, from_hundredths(mean_of_hundredths(values)), len(values))
+        for year, values in sorted(by_year.items())
+    ]
+
+
+def _regulation(published, number, status) -> tuple[str, bool]:
+    """The regulation's state in words, and whether an edition is published."""
+    if status is not None and not isinstance(status, EditionStatus):
+        status = EditionStatus[status]
+    if published is not None:
+        text = f"оприлюднено (редакція {published})"
+        if number is not None and number != published:
+            text += f"; редакція {number}: {status.label}"
+        return text, True
+    if number is not None:
+        return f"редакція {number}: {status.label}", False
+    return "не розпочато", False
+
+
+def _rows(school_year: int | None) -> dict[int, Row]:
+    """institution id → its Row for ``school_year``, of every institution in the
+    scope: its regulation, its latest cycle of the year with the results it lets the
+    founder see, and the questionnaires published for the year."""
+    fields: dict[int, dict] = {}
     sharing = set()
     for (
         institution_id,
@@ -360,35 +438,25 @@ def _rows(school_year: int | None) -> tuple[dict[int, Row], set[int]]:
         survey,
         expected,
         count,
-    ) in found:
-        row = rows.get(institution_id)
-        if row is None:
-            row = rows[institution_id] = Row(InstitutionRef(institution_id, slug, name))
+    ) in db.session.execute(
+        _institutions_statement(school_year is not None),
+        {} if school_year is None else {"school_year": school_year},
+    ).all():
+        own = fields.get(institution_id)
+        if own is None:
+            regulation, regulation_published = _regulation(published, number, status)
+            own = fields[institution_id] = {
+                "institution": InstitutionRef(institution_id, slug, name),
+                "order": (alphabetical(name), institution_id),
+                "regulation": regulation,
+                "regulation_published": regulation_published,
+                "surveys": [],
+            }
             if share:
                 sharing.add(institution_id)
-            if status is not None and not isinstance(status, EditionStatus):
-                status = EditionStatus[status]
-            if published is not None:
-                row.regulation_published = True
-                row.regulation = f"оприлюднено (редакція {published})"
-                if number is not None and number != published:
-                    row.regulation += f"; редакція {number}: {status.label}"
-            elif number is not None:
-                row.regulation = f"редакція {number}: {status.label}"
         if survey is not None:
             rate = f"{round(100 * count / expected)} %" if expected else "—"
-            row.surveys.append((survey, count, rate))
-    return rows, sharing
-
-
-def founder_board(school_year: int | None = None, direction: str | None = None) -> Board:
-    """The board in at most five statements whatever the number of institutions and
-    years: years with the trend, institutions, the shown year's cycles with their
-    results and — when institutions share drafts — the drafts' scores and levels."""
-    years, trends = _trend()
-    if school_year is None and years:
-        school_year = years[0]
-    rows, sharing = _rows(school_year)
+            own["surveys"].append((survey, count, rate))
     #: institution id → its latest cycle of the shown year (the one shown).
     shown: dict[int, tuple] = {}
     results: dict[int, dict] = {}
@@ -401,7 +469,7 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
         scale_created,
         code,
         *result,
-    ) in db.session.execute(_shown_cycles_statement(), {"school_year": school_year}):
+    ) in db.session.execute(_shown_cycles_statement(), {"school_year": school_year}).all():
         cycle = shown.get(institution_id)
         if cycle is None or cycle[0] != cycle_id:
             shown[institution_id] = (
@@ -418,32 +486,81 @@ def founder_board(school_year: int | None = None, direction: str | None = None) 
     drafts = [cycle for cycle in shown.values() if cycle[2] not in FINAL and cycle[1] in sharing]
     if drafts:
         results.update(_draft_results(drafts))
-    titles: dict[str, str] = {}
-    visible = []
     for cycle_id, institution_id, status, title, _scale, _key in shown.values():
-        row = rows.get(institution_id)
-        if row is None:
+        own = fields.get(institution_id)
+        if own is None:
             continue
-        row.cycle_title, row.cycle_status = title, status
-        row.levels_visible = status in PUBLISHED or institution_id in sharing
+        visible = status in PUBLISHED or institution_id in sharing
+        own.update(cycle_title=title, cycle_status=status, levels_visible=visible)
+        if visible:
+            found = results[cycle_id]
+            own["results"] = {code: _cell(*result[:3]) for code, result in found.items()}
+            own["titles"] = {code: result[3] or code for code, result in found.items()}
+    return {
+        institution_id: Row(**{**own, "surveys": tuple(own["surveys"])})
+        for institution_id, own in fields.items()
+    }
+
+
+#: Each institution's History and its Row of each school year shown, kept at its data
+#: version (a hundred institutions and the years browsed: some thousand entries).
+parts = KeptCache(4096)
+
+
+def _parts(kind: str, versions: tuple | None, compute, default, *args) -> list:
+    """Each institution's part of ``kind``: kept at the institution's data version, or
+    computed — for all the institutions whose part is not kept, at once. Without
+    ``versions`` everything is computed and nothing kept."""
+    if versions is None:
+        return list(compute(*args).values())
+    keys = [(kind, institution_id, version, *args) for institution_id, version in versions]
+    found = [parts.get(key) for key in keys]
+    missing = [key[1] for key, part in zip(keys, found, strict=True) if part is None]
+    if not missing:
+        return found
+    if len(missing) == len(keys):
+        computed = compute(*args)
+    else:
+        # Read in the scope of the institutions that wrote alone: of one (the usual
+        # case), its own scope, whose criteria are plain equalities.
+        with tenant_scope(db.session, current_scope(db.session).narrowed(missing)):
+            computed = compute(*args)
+    for index, key in enumerate(keys):
+        if found[index] is None:
+            found[index] = computed.get(key[1], default)
+            if found[index] is not None:
+                parts.put(key, found[index])
+    return [part for part in found if part is not None]
+
+
+def founder_board(
+    school_year: int | None = None, direction: str | None = None, versions: tuple | None = None
+) -> Board:
+    """The board in at most five statements whatever the number of institutions and
+    years: the institutions' histories, their regulations and questionnaires, the
+    shown year's cycles with their results and — when institutions share drafts — the
+    drafts' scores and levels.
+
+    ``versions``: (institution id, data version) of the founder's institutions
+    (``g.institution_versions``). What was computed of an institution at its version
+    is kept; only the institutions that wrote since are read again."""
+    histories = _parts("history", versions, _histories, NO_HISTORY)
+    years = sorted(set().union(*(history.years for history in histories)), reverse=True)
+    if school_year is None and years:
+        school_year = years[0]
+    rows = sorted(_parts("row", versions, _rows, None, school_year), key=attrgetter("order"))
+    titles: dict[str, str] = {}
+    for row in rows:
         if row.levels_visible:
-            visible.append((row, results[cycle_id]))
-            for code, (_points, _name, _css, wording) in results[cycle_id].items():
-                titles.setdefault(code, wording or code)
-    codes = sorted(titles)
-    for row in rows.values():
-        absent = NOT_PUBLISHED if row.cycle_status else NO_DATA
-        row.cells = dict.fromkeys(codes, absent)
-    for row, found in visible:
-        row.cells = {code: _cell(*found[code][:3]) if code in found else NO_DATA for code in codes}
-    directions = [(code, titles[code]) for code in codes]
-    trend_directions = [(code, titles.get(code, "")) for code in sorted(filter(None, trends))]
+            for code, wording in row.titles.items():
+                titles.setdefault(code, wording)
+    trend_codes = set().union(*(history.by_code for history in histories))
     return Board(
-        list(rows.values()),
+        rows,
         years,
         school_year,
-        directions,
-        trend_directions,
+        [(code, titles[code]) for code in sorted(titles)],
+        [(code, titles.get(code, "")) for code in sorted(trend_codes)],
         direction,
-        trends.get(direction, []),
+        _trend(histories, direction),
     )

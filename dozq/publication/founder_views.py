@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, get_template_attribute, request, url_for
 from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -11,8 +11,8 @@ from dozq.publication.charts import trend_chart
 from dozq.publication.founder import founder_board
 from dozq.tenancy.access import requires
 from dozq.tenancy.models import Role
-from dozq.web.cache import RenderedCache
-from dozq.web.htmx import render_around
+from dozq.web.cache import KeptCache
+from dozq.web.htmx import render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -42,9 +42,26 @@ def year_label(year: int) -> str:
     return f"{year}/{year + 1}"
 
 
-#: The rendered board of each founder, institutions' data versions and filters
-#: (some 100 kB each with a hundred institutions).
-boards = RenderedCache(64)
+#: Each institution's rendered row of the heat map, at its data version, for a school
+#: year and the board's columns.
+rendered_rows = KeptCache(4096)
+
+
+def _rendered_rows(board) -> list[Markup]:
+    version_of = dict(g.institution_versions)
+    codes = board.codes
+    board_row = get_template_attribute(T + "_founder_board_row.html", "board_row")
+    # One URL built, the slug put in for each row: url_for costs more than the row.
+    public_link = url_for("public_pages.institution", institution_slug="SLUG")
+    rendered = []
+    for row in board.rows:
+        key = (row.institution.id, version_of[row.institution.id], board.school_year, codes)
+        html = rendered_rows.get(key)
+        if html is None:
+            html = board_row(row, codes, public_link.replace("SLUG", row.institution.slug))
+            rendered_rows.put(key, html)
+        rendered.append(html)
+    return rendered
 
 
 @bp.get("/")
@@ -52,43 +69,30 @@ boards = RenderedCache(64)
 def index():
     """All institutions (alphabetically): regulation, cycle, levels, questionnaires, trends.
 
-    The board is kept while no institution of the founder writes anything: its key
-    holds each institution's ``data_version`` (renewed by every transaction that
-    writes the institution's data), so no change is ever missed."""
+    Each institution's part of the board, and its rendered row, is kept at its
+    ``data_version`` (renewed by every transaction that writes the institution's
+    data): no change is ever missed, and after a write only the institutions that
+    wrote are read and rendered again."""
     school_year, direction, errors = _filters()
-    key = (g.founder.id, g.founder.slug, g.institution_versions, school_year, direction)
-    kept = None if errors else boards.get(key)
-    if kept is None:
-        board = founder_board(school_year, direction)
-        if direction is not None and direction not in dict(board.trend_directions):
-            errors.append("Оберіть напрям зі списку.")
-            board = founder_board(school_year, None)
-        chart = trend_chart(
-            [
-                (year_label(year), value, f"{value:.2f}".replace(".", ","))
-                for year, value, _count in board.trend
-            ],
-            "Середній бал за напрямами за роками (оприлюднені результати)",
-        )
-        fragment = Markup(
-            render_template(
-                T + "_founder_board.html",
-                board=board,
-                errors=errors,
-                chart=chart,
-                year_label=year_label,
-            )
-        )
-        kept = board, fragment
-        if not errors:
-            boards.put(key, kept)
-    board, fragment = kept
-    return render_around(
+    board = founder_board(school_year, direction, g.institution_versions)
+    if direction is not None and direction not in dict(board.trend_directions):
+        errors.append("Оберіть напрям зі списку.")
+        board = founder_board(school_year, None, g.institution_versions)
+    chart = trend_chart(
+        [
+            (year_label(year), value, f"{value:.2f}".replace(".", ","))
+            for year, value, _count in board.trend
+        ],
+        "Середній бал за напрямами за роками (оприлюднені результати)",
+    )
+    return render(
         T + "founder_dashboard.html",
-        fragment,
+        T + "_founder_board.html",
         status=422 if errors else 200,
         board=board,
-        board_fragment=fragment,
+        rows_html=_rendered_rows(board),
+        errors=errors,
+        chart=chart,
         year_label=year_label,
     )
 
@@ -98,7 +102,7 @@ def index():
 def export():
     """The same table as a spreadsheet."""
     school_year, direction, _errors = _filters()
-    board = founder_board(school_year, direction)
+    board = founder_board(school_year, direction, g.institution_versions)
     book = Workbook()
     sheet = book.active
     sheet.title = "Заклади"
@@ -116,7 +120,7 @@ def export():
             row.cycle_status.label if row.cycle_status else "",
         ]
         fills = []
-        for cell in row.cells.values():
+        for cell in board.cells(row).values():
             values.append(cell.text)
             fills.append(XLSX_FILLS.get(cell.css))
         values.append("; ".join(f"{t}: {n}, {r}" for t, n, r in row.surveys))

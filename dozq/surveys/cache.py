@@ -9,9 +9,9 @@ answer therefore makes a new key; old entries simply age out (LRU). Each server
 process keeps its own cache: nothing is shared, nothing is stored on disk.
 """
 
-from dozq.web.cache import RenderedCache
+from dozq.web.cache import KeptCache
 
-results_cache = RenderedCache()
+results_cache = KeptCache()
 
 
 def results_key(questionnaire, filters) -> tuple:

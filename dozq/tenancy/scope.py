@@ -60,6 +60,16 @@ class Scope:
     def for_founder(cls, founder_id: int, institution_ids) -> "Scope":
         return cls(founder_id, tuple(institution_ids))
 
+    def narrowed(self, institution_ids) -> "Scope":
+        """The scope of some institutions of this scope; of one alone, its own scope
+        (plain equalities, cheaper than a list of ids)."""
+        chosen = tuple(institution_ids)
+        if not chosen or not set(chosen) <= set(self.institution_ids):
+            raise TenantScopeError("Заклад поза межами поточного доступу.")
+        if len(chosen) == 1:
+            return Scope(self.founder_id, chosen, chosen[0])
+        return Scope(self.founder_id, chosen)
+
     def including(self, institution_id: int) -> "Scope":
         """The same founder scope with one more (newly created) institution."""
         return Scope(self.founder_id, (*self.institution_ids, institution_id), self.institution_id)

@@ -1,4 +1,4 @@
-"""A small in-process LRU of rendered pieces of pages.
+"""A small in-process LRU of pieces of pages, computed or rendered from tenants' data.
 
 Callers make the keys, and a key must hold everything the value was computed
 from: the tenant and a version of its data that changes with every write (such
@@ -14,7 +14,7 @@ from collections import OrderedDict
 MAX_ENTRIES = 256
 
 
-class RenderedCache:
+class KeptCache:
     def __init__(self, size: int = MAX_ENTRIES):
         self._size = size
         self._lock = threading.Lock()
