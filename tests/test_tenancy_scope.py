@@ -4,11 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from dozq.auth.models import Invitation
 from dozq.db import db
+from dozq.surveys.models import SurveyGroup
 from dozq.tenancy.models import Institution, Membership, Role
 from dozq.tenancy.scope import Scope, TenantScopeError, set_scope, tenant_scope
 
@@ -167,6 +168,36 @@ def test_new_rows_are_stamped_and_foreign_rows_refused(app, world):
         with pytest.raises(TenantScopeError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_bulk_inserts_name_tenants_of_the_scope_only(app, world):
+    """Rows inserted by one statement bypass the flush: they are checked all the same."""
+
+    def group(name, institution_id):
+        return {"name": name, "institution_id": institution_id, "position": 0, "version": 1}
+
+    own = world.a.institution_id
+    with app.app_context():
+        with pytest.raises(TenantScopeError):
+            db.session.execute(insert(SurveyGroup), [group("Без закладу", own)])
+        db.session.rollback()
+        with tenant_scope(db.session, scope_of(world.a)):
+            for rows in (
+                [group("Своя", own), group("Чужа", world.b.institution_id)],
+                [{"name": "Без позначки", "position": 0, "version": 1}],
+            ):
+                with pytest.raises(TenantScopeError):
+                    db.session.execute(insert(SurveyGroup), rows)
+                db.session.rollback()
+            with pytest.raises(TenantScopeError):
+                db.session.execute(insert(SurveyGroup).values(group("У запиті", own)))
+            db.session.rollback()
+            db.session.execute(insert(SurveyGroup), [group("Своя", own), group("Ще своя", own)])
+            db.session.commit()
+            names = set(db.session.scalars(select(SurveyGroup.name)))
+        assert {"Своя", "Ще своя"} <= names and not {"Чужа", "Без позначки"} & names
+        with tenant_scope(db.session, scope_of(world.b)):
+            assert "Чужа" not in set(db.session.scalars(select(SurveyGroup.name)))
 
 
 def test_a_foreign_row_loaded_elsewhere_cannot_be_saved_in_this_scope(app, world):

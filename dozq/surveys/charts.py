@@ -6,7 +6,7 @@ and is shown with its table beside it. Colours are presentation attributes
 (``fill``), never ``style`` attributes: the Content-Security-Policy forbids those.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 
 from markupsafe import Markup, escape
 
@@ -84,6 +84,10 @@ def _text(x, y, content, *, size=FONT, fill=TEXT, anchor="start", weight=None) -
 
 #: The style of the «count (share)» after a bar.
 _VALUE = _style(weight="600")
+#: The styles of a scale's labels (the legend) and of the shares on its bar.
+_PLAIN = _style()
+_SHARE_ON_DARK = _style(fill="#ffffff", anchor="middle", weight="700")
+_SHARE_ON_LIGHT = _style(anchor="middle", weight="700")
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
@@ -96,38 +100,51 @@ def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -
     )
 
 
+@lru_cache(maxsize=1024)
+def _bar_layout(labels: tuple[str, ...]) -> tuple[tuple[tuple[str, str, str], ...], float]:
+    """What of a bar chart depends on its labels only, which stay as the answers come:
+    per option (its label lines and the track, the ``y`` of its bar, the start of
+    its «count (share)»), and the height of the chart."""
+    rows = []
+    y = 4.0
+    bar_width = WIDTH - VALUE_AREA
+    for label in labels:
+        texts = []
+        for line in _lines(label):
+            y += LINE
+            texts.append(_text(0, y - 4, line))
+        y += 4
+        texts.append(f'<rect x="0" y="{y:.1f}" width="{bar_width}" height="{BAR}" fill="{TRACK}"/>')
+        value = f'<text x="{bar_width + 8:.1f}" y="{y + BAR - 6:.1f}{_VALUE}'
+        rows.append(("".join(texts), f"{y:.1f}", value))
+        y += BAR + GAP
+    return tuple(rows), y
+
+
 def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int, float | None]]) -> Markup:
     """Horizontal bars: one per option, its label above, «count (share)» after it.
     Shares are of the respondents, so bars of a multiple choice may add up past 100 %."""
+    layout, height = _bar_layout(tuple(label for label, _count, _value in rows))
+    bar_width = WIDTH - VALUE_AREA
     body = []
     append = body.append
-    y = 4.0
-    bar_width = WIDTH - VALUE_AREA
-    for label, count, value in rows:
-        for line in _lines(label):
-            y += LINE
-            append(_text(0, y - 4, line))
-        y += 4
+    for (head, y, value_start), (_label, count, value) in zip(layout, rows, strict=True):
         length = bar_width * (value or 0)
-        bar = (
-            f'<rect x="0" y="{y:.1f}" width="{length:.1f}" height="{BAR}" fill="{BAR_FILL}"/>'
-            if length > 0
-            else ""
-        )
-        # The track, the bar and «count (share)»: digits only, nothing to escape.
-        append(
-            f'<rect x="0" y="{y:.1f}" width="{bar_width}" height="{BAR}" fill="{TRACK}"/>{bar}'
-            f'<text x="{bar_width + 8:.1f}" y="{y + BAR - 6:.1f}{_VALUE}'
-            f"{count} ({percent(value)})</text>"
-        )
-        y += BAR + GAP
+        # «count (share)»: digits only, nothing to escape.
+        if length > 0:
+            append(
+                f'{head}<rect x="0" y="{y}" width="{length:.1f}" height="{BAR}" '
+                f'fill="{BAR_FILL}"/>{value_start}{count} ({percent(value)})</text>'
+            )
+        else:
+            append(f"{head}{value_start}{count} ({percent(value)})</text>")
     top = max(rows, key=lambda row: row[1], default=None)
     desc = (
         f"Найчастіша відповідь: «{top[0]}», {top[1]} ({percent(top[2])})."
         if top and top[1]
         else "Відповідей ще немає."
     )
-    return _svg(chart_id, title, desc, y, body)
+    return _svg(chart_id, title, desc, height, body)
 
 
 def scale_chart(
@@ -149,23 +166,16 @@ def scale_chart(
             f'fill="{colour}"/>'
         )
         if width >= 44:
-            append(
-                _text(
-                    x + width / 2,
-                    y + BAR,
-                    shown,
-                    anchor="middle",
-                    fill="#ffffff" if colour in DARK else TEXT,
-                    weight="700",
-                )
-            )
+            # The share: digits only, nothing to escape.
+            style = _SHARE_ON_DARK if colour in DARK else _SHARE_ON_LIGHT
+            append(f'<text x="{x + width / 2:.1f}" y="{y + BAR:.1f}{style}{shown}</text>')
         x += width
     y += BAR + 10 + GAP
     for (label, count, _value), shown, colour in zip(rows, shares, colours, strict=False):
         append(f'<rect x="0" y="{y + 3:.1f}" width="16" height="16" fill="{colour}"/>')
         for line in _lines(f"{label}: {count} ({shown})", WRAP - 4):
             y += LINE
-            append(_text(24, y - 2, line))
+            append(f'<text x="24.0" y="{y - 2:.1f}{_PLAIN}{escape(line)}</text>')
         y += 6
     if mean is not None:
         y += LINE

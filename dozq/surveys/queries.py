@@ -365,17 +365,21 @@ def results(questionnaire: Questionnaire, filters: Filters) -> Results:
     nothing: tuple = ({}, {})
     for number, question in enumerate(structure, start=1):
         answered, option_counts = per_question.get(question.id, nothing)
-        hidden_here = suppress({key: count for key, (count, _s) in answered.items()}, threshold)
-        respondents = value_total = 0
-        for group_id, (count, value_sum) in answered.items():
-            if filters.group_id is None or group_id == filters.group_id:
+        if filters.group_id is None:
+            respondents = value_total = 0
+            for count, value_sum in answered.values():
                 respondents += count
                 value_total += value_sum
-        hidden = (
-            hidden_reason is not None
-            or respondents < threshold
-            or (filters.group_id is not None and filters.group_id in hidden_here)
-        )
+            hidden = hidden_reason is not None or respondents < threshold
+        else:
+            respondents, value_total = answered.get(filters.group_id, (0, 0))
+            # Small groups of this question are hidden with their complement.
+            hidden = (
+                hidden_reason is not None
+                or respondents < threshold
+                or filters.group_id
+                in suppress({key: count for key, (count, _s) in answered.items()}, threshold)
+            )
         result = QuestionResult(question, number, respondents, hidden)
         if not hidden:
             result.positive = option_counts.get(POSITIVE, (0, 0))[0]

@@ -7,11 +7,11 @@ not exist; a member whose role may not use a page gets 403.
 """
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 
 from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from dozq.extensions import db, login_manager
@@ -84,23 +84,38 @@ def _require_sign_in() -> None:
         abort(login_manager.unauthorized())
 
 
-@institution_bp.url_value_preprocessor
-def enter_institution(endpoint, values) -> None:
-    slug = values.pop("institution_slug")
-    _require_sign_in()
-    institution = db.session.scalar(
-        select(Institution)
-        .where(Institution.slug == slug)
+@cache
+def _institution_with_membership():
+    """The institution of ``:slug`` with its founder and the membership of ``:user_id``
+    in it: who may enter is checked before any scope exists, so this one statement
+    crosses tenants (built once; the values are bound)."""
+    return (
+        select(Institution, Membership)
+        .join(
+            Membership,
+            and_(
+                Membership.institution_id == Institution.id,
+                Membership.user_id == bindparam("user_id"),
+            ),
+        )
+        .where(Institution.slug == bindparam("slug"))
         # Its founder is named on every page: loaded in the same statement.
         .options(joinedload(Institution.founder))
         .execution_options(**{BYPASS_OPTION: True})
     )
-    if institution is None:
+
+
+@institution_bp.url_value_preprocessor
+def enter_institution(endpoint, values) -> None:
+    slug = values.pop("institution_slug")
+    _require_sign_in()
+    found = db.session.execute(
+        _institution_with_membership(), {"slug": slug, "user_id": current_user.id}
+    ).first()
+    if found is None:
         abort(404)
+    institution, membership = found
     set_scope(db.session, Scope.for_institution(institution))
-    membership = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
-    if membership is None:
-        abort(404)
     g.institution = institution
     g.founder = institution.founder
     g.membership = membership

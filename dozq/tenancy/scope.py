@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import chain
 
 from sqlalchemy import ForeignKey, bindparam, event, update
@@ -185,12 +185,20 @@ INSTITUTION_KINDS = (TenantRoot, InstitutionOwned, FounderOrInstitutionOwned)
 
 
 @cache
-def _table_names(mapper_count: int, kinds: tuple) -> frozenset[str]:
+def _kinds_of_tables(mapper_count: int) -> dict[str, type]:
+    """table name → its model, of the tenants' tables."""
     # Keyed by the number of mappers, so a model imported later is not missed.
-    return frozenset(
-        mapper.local_table.name
+    return {
+        mapper.local_table.name: mapper.class_
         for mapper in Base.registry.mappers
-        if issubclass(mapper.class_, kinds)
+        if issubclass(mapper.class_, SCOPED_KINDS)
+    }
+
+
+@cache
+def _table_names(mapper_count: int, kinds: tuple) -> frozenset[str]:
+    return frozenset(
+        name for name, model in _kinds_of_tables(mapper_count).items() if issubclass(model, kinds)
     )
 
 
@@ -227,6 +235,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if not state.is_select and scope is not None and _touches_institution_tables(state):
         _written(state.session).update(scope.institution_ids)
     if state.is_insert:
+        _check_inserted_rows(state, scope)
         return
     if scope is None:
         if _touches_tenant_tables(state):
@@ -319,21 +328,42 @@ def _stamp(obj, scope: Scope) -> None:
         obj.founder_id = scope.founder_id
 
 
-def _check(obj, scope: Scope, *, is_new: bool) -> None:
-    allowed = True
-    if isinstance(obj, InstitutionOwned):
-        allowed = obj.institution_id in scope.institution_ids
-    elif isinstance(obj, FounderOwned):
-        allowed = obj.founder_id == scope.founder_id
-    elif isinstance(obj, FounderOrInstitutionOwned):
-        allowed = obj.founder_id == scope.founder_id and (
-            obj.institution_id in scope.institution_ids
-            or (obj.institution_id is None and scope.institution_id is None)
+def _allowed(kind: type, value, scope: Scope, *, is_new: bool) -> bool:
+    """May a row of ``kind`` whose columns ``value(name)`` gives be written in ``scope``?"""
+    if issubclass(kind, InstitutionOwned):
+        return value("institution_id") in scope.institution_ids
+    if issubclass(kind, FounderOwned):
+        return value("founder_id") == scope.founder_id
+    if issubclass(kind, FounderOrInstitutionOwned):
+        institution_id = value("institution_id")
+        return value("founder_id") == scope.founder_id and (
+            institution_id in scope.institution_ids
+            or (institution_id is None and scope.institution_id is None)
         )
-    elif isinstance(obj, TenantRoot):
+    if issubclass(kind, TenantRoot):
         # A founder creates its own institutions; everyone else edits only theirs.
-        allowed = obj.founder_id == scope.founder_id and (
-            (is_new and scope.institution_id is None) or obj.id in scope.institution_ids
+        return value("founder_id") == scope.founder_id and (
+            (is_new and scope.institution_id is None) or value("id") in scope.institution_ids
         )
-    if not allowed:
+    return True
+
+
+def _check(obj, scope: Scope, *, is_new: bool) -> None:
+    if not _allowed(type(obj), partial(getattr, obj), scope, is_new=is_new):
         raise TenantScopeError(f"Запис {type(obj).__name__} належить іншому закладу.")
+
+
+def _check_inserted_rows(state: ORMExecuteState, scope: Scope | None) -> None:
+    """Rows inserted by one statement (bulk inserts bypass the flush and its checks)
+    must name tenants of the scope, as objects added to the session must."""
+    table = getattr(state.statement, "table", None)
+    kind = _kinds_of_tables(len(Base.registry.mappers)).get(getattr(table, "name", None))
+    if kind is None:
+        return
+    rows = state.parameters
+    if scope is None or not rows:
+        # Without parameters the values would be in the statement, out of sight.
+        raise TenantScopeError(f"Вставлення записів {kind.__name__} поза межами закладу.")
+    for row in [rows] if isinstance(rows, dict) else rows:
+        if not _allowed(kind, row.get, scope, is_new=True):
+            raise TenantScopeError(f"Запис {kind.__name__} належить іншому закладу.")
