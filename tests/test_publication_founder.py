@@ -1,6 +1,7 @@
 """The founder's dashboard: side by side, alphabetical, published levels only, XLSX."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -157,15 +158,42 @@ def test_after_a_write_only_the_institution_that_wrote_is_read_again(
 
 
 def test_institutions_are_in_ukrainian_alphabetical_order():
-    names = ["Ясла-садок «Сонечко»", "ЗДО № 10", "Ірпінський ЗДО", "здо № 9", "Ґава", "єдність"]
+    names = [
+        "Ясла-садок «Сонечко»",
+        "ЗДО № 10",
+        "Ірпінський ЗДО",
+        "здо № 9",
+        "Ґава",
+        "єдність",
+        "Марина",
+        "Мар'янівський ЗДО",
+    ]
     assert sorted(names, key=alphabetical) == [
         "Ґава",
         "єдність",
         "здо № 9",
         "ЗДО № 10",
         "Ірпінський ЗДО",
+        "Марина",
+        "Мар'янівський ЗДО",
         "Ясла-садок «Сонечко»",
     ]
+
+
+def test_the_trend_is_the_mean_of_the_institutions_results_rounded_half_up():
+    """Of each year, the institutions' published results averaged (of all directions:
+    each institution's mean), to hundredths, half up."""
+    histories = [
+        founder.History(frozenset({2023, 2024}), {2023: 250, 2024: 300}, {"1": {2024: 300}}),
+        founder.History(frozenset({2024}), {2024: 251}, {"1": {2024: 201}, "2": {2024: 301}}),
+        founder.NO_HISTORY,
+    ]
+    assert founder._trend(histories, None) == [
+        (2023, Decimal("2.50"), 1),
+        (2024, Decimal("2.76"), 2),
+    ]
+    assert founder._trend(histories, "1") == [(2024, Decimal("2.51"), 2)]
+    assert founder._trend(histories, "3") == []
 
 
 def test_institution_staff_cannot_open_the_founder_dashboard(app, client, world):

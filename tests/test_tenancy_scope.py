@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
-from dozq.auth.models import Invitation
+from dozq.auth.models import Invitation, LoginFailure
 from dozq.db import db
 from dozq.surveys.models import SurveyGroup
 from dozq.tenancy.models import Institution, Membership, Role
@@ -198,6 +200,34 @@ def test_bulk_inserts_name_tenants_of_the_scope_only(app, world):
         assert {"Своя", "Ще своя"} <= names and not {"Чужа", "Без позначки"} & names
         with tenant_scope(db.session, scope_of(world.b)):
             assert "Чужа" not in set(db.session.scalars(select(SurveyGroup.name)))
+
+
+def test_an_insert_neither_reads_nor_upserts_another_tenants_rows(app, world):
+    with app.app_context():
+        with tenant_scope(db.session, scope_of(world.b)):
+            foreign = SurveyGroup(name="Група Б", position=0)
+            db.session.add(foreign)
+            db.session.commit()
+            foreign_id = foreign.id
+        dialect = db.session.get_bind().dialect.name
+        upsert = (sqlite_insert if dialect == "sqlite" else pg_insert)(SurveyGroup)
+        own = world.a.institution_id
+        row = {"id": foreign_id, "name": "Чужу перейменовано", "institution_id": own}
+        with tenant_scope(db.session, scope_of(world.a)):
+            hijack = upsert.on_conflict_do_update(
+                index_elements=[SurveyGroup.id], set_={"name": upsert.excluded.name}
+            )
+            # Every institution's group names copied out of sight of the scope.
+            copy = insert(LoginFailure).from_select(
+                ["email", "at"], select(SurveyGroup.name, func.current_timestamp())
+            )
+            for statement, rows in ((hijack, [row | {"position": 0, "version": 1}]), (copy, None)):
+                with pytest.raises(TenantScopeError):
+                    db.session.execute(statement, rows)
+                db.session.rollback()
+        with tenant_scope(db.session, scope_of(world.b)):
+            names = db.session.scalars(select(SurveyGroup.name).where(SurveyGroup.id == foreign_id))
+            assert names.all() == ["Група Б"]
 
 
 def test_a_foreign_row_loaded_elsewhere_cannot_be_saved_in_this_scope(app, world):

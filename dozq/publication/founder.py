@@ -92,8 +92,8 @@ class Row:
     so it is kept at the institution's data version."""
 
     institution: InstitutionRef
-    #: The position in the alphabetical order (``alphabetical``).
-    order: tuple
+    #: Its key in the alphabetical order of the board (``alphabetical``, then the id).
+    sort_key: tuple
     regulation: str = "не розпочато"
     regulation_published: bool = False
     cycle_title: str = ""
@@ -154,16 +154,20 @@ class Board:
 _ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
 _LETTER_ORDER = str.maketrans(
     {
-        letter: chr(0xE000 + position)
-        for position, small in enumerate(_ALPHABET)
-        for letter in (small, small.upper())
+        **{
+            letter: chr(0xE000 + position)
+            for position, small in enumerate(_ALPHABET)
+            for letter in (small, small.upper())
+        },
+        **dict.fromkeys("'ʼ’"),
     }
 )
 
 
 def alphabetical(name: str) -> tuple:
-    """A sort key of ``name`` in Ukrainian alphabetical order, regardless of case,
-    with numbers by their value («ЗДО № 9» before «ЗДО № 10»)."""
+    """A sort key of ``name`` in Ukrainian alphabetical order, regardless of case and
+    of apostrophes (as dictionaries order «Мар'янівка»), with numbers by their value
+    («ЗДО № 9» before «ЗДО № 10»)."""
     parts = re.split(r"(\d+)", name.translate(_LETTER_ORDER))
     return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
@@ -244,7 +248,11 @@ def _history_statement():
     """(institution, school year, None, None) of every year with cycles, and
     (institution, school year, code, points) of the stored results of the latest
     published cycle of each institution in each year."""
-    latest = select(func.max(AssessmentCycle.id)).where(AssessmentCycle.status.in_(PUBLISHED))
+    latest = (
+        select(func.max(AssessmentCycle.id))
+        .where(AssessmentCycle.status.in_(PUBLISHED))
+        .group_by(AssessmentCycle.institution_id, AssessmentCycle.school_year)
+    )
     years = select(
         AssessmentCycle.institution_id,
         AssessmentCycle.school_year,
@@ -261,7 +269,6 @@ def _history_statement():
         .join(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
         .where(DirectionResult.points.is_not(None))
     )
-    latest = latest.group_by(AssessmentCycle.institution_id, AssessmentCycle.school_year)
     return union_all(years, results.where(AssessmentCycle.id.in_(latest)))
 
 
@@ -447,7 +454,7 @@ def _rows(school_year: int | None) -> dict[int, Row]:
             regulation, regulation_published = _regulation(published, number, status)
             own = fields[institution_id] = {
                 "institution": InstitutionRef(institution_id, slug, name),
-                "order": (alphabetical(name), institution_id),
+                "sort_key": (alphabetical(name), institution_id),
                 "regulation": regulation,
                 "regulation_published": regulation_published,
                 "surveys": [],
@@ -503,14 +510,17 @@ def _rows(school_year: int | None) -> dict[int, Row]:
 
 
 #: Each institution's History and its Row of each school year shown, kept at its data
-#: version (a hundred institutions and the years browsed: some thousand entries).
-parts = KeptCache(4096)
+#: version: a few entries per institution (some 2 kB each), for some forty founders of
+#: a hundred institutions each before the least recently used are dropped.
+parts = KeptCache(8192)
 
 
 def _parts(kind: str, versions: tuple | None, compute, default, *args) -> list:
     """Each institution's part of ``kind``: kept at the institution's data version, or
     computed — for all the institutions whose part is not kept, at once. Without
-    ``versions`` everything is computed and nothing kept."""
+    ``versions`` everything is computed and nothing kept. An institution absent from
+    what was computed gets ``default``, which is kept unless None (an institution
+    deleted meanwhile: no part, nothing kept)."""
     if versions is None:
         return list(compute(*args).values())
     keys = [(kind, institution_id, version, *args) for institution_id, version in versions]
@@ -548,7 +558,7 @@ def founder_board(
     years = sorted(set().union(*(history.years for history in histories)), reverse=True)
     if school_year is None and years:
         school_year = years[0]
-    rows = sorted(_parts("row", versions, _rows, None, school_year), key=attrgetter("order"))
+    rows = sorted(_parts("row", versions, _rows, None, school_year), key=attrgetter("sort_key"))
     titles: dict[str, str] = {}
     for row in rows:
         if row.levels_visible:

@@ -43,8 +43,8 @@ def year_label(year: int) -> str:
 
 
 #: Each institution's rendered row of the heat map, at its data version, for a school
-#: year and the board's columns.
-rendered_rows = KeptCache(4096)
+#: year and the board's columns (as many as ``founder.parts``, some 1 kB each).
+rendered_rows = KeptCache(8192)
 
 
 def _rendered_rows(board) -> list[Markup]:

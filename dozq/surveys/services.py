@@ -1411,6 +1411,8 @@ def upsert_tally(rows: list[dict]) -> None:
             "count": table.c.count + statement.excluded.count,
             "value_sum": table.c.value_sum + statement.excluded.value_sum,
         },
+        # The tenancy check refuses an upsert that could update another tenant's row.
+        where=table.c.institution_id == statement.excluded.institution_id,
     )
     db.session.execute(statement, rows)
 

@@ -21,7 +21,7 @@ loaded under another scope — one request is one scope.
 """
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -61,8 +61,10 @@ class Scope:
         return cls(founder_id, tuple(institution_ids))
 
     def narrowed(self, institution_ids) -> "Scope":
-        """The scope of some institutions of this scope; of one alone, its own scope
-        (plain equalities, cheaper than a list of ids)."""
+        """The scope of some institutions of this scope, for reading their own data; of
+        one alone, its own scope (plain equalities, cheaper than a list of ids). Rows a
+        founder writes for itself or for any institution (invitations, audit) stay
+        visible as in the founder's scope when several remain."""
         chosen = tuple(institution_ids)
         if not chosen or not set(chosen) <= set(self.institution_ids):
             raise TenantScopeError("Заклад поза межами поточного доступу.")
@@ -354,16 +356,42 @@ def _check(obj, scope: Scope, *, is_new: bool) -> None:
 
 
 def _check_inserted_rows(state: ORMExecuteState, scope: Scope | None) -> None:
-    """Rows inserted by one statement (bulk inserts bypass the flush and its checks)
-    must name tenants of the scope, as objects added to the session must."""
-    table = getattr(state.statement, "table", None)
-    kind = _kinds_of_tables(len(Base.registry.mappers)).get(getattr(table, "name", None))
+    """An INSERT statement (bulk inserts bypass the flush and its checks) may write
+    tenants' rows only as objects added to the session may: its rows passed as
+    parameters, each naming a tenant of the scope. It reads no tenant's rows (no
+    criteria reach inside an INSERT), and an upsert updates only a row of the
+    inserted row's own institution."""
+    statement = state.statement
+    table = getattr(statement, "table", None)
+    kinds = _kinds_of_tables(len(Base.registry.mappers))
+    kind = kinds.get(getattr(table, "name", None))
+    read = find_tables(statement, include_aliases=True, include_joins=True)
+    if any(getattr(other, "name", None) in kinds for other in read if other is not table):
+        raise TenantScopeError("Вставлення не може читати дані закладів.")
     if kind is None:
         return
     rows = state.parameters
-    if scope is None or not rows:
-        # Without parameters the values would be in the statement, out of sight.
-        raise TenantScopeError(f"Вставлення записів {kind.__name__} поза межами закладу.")
-    for row in [rows] if isinstance(rows, dict) else rows:
+    if scope is None:
+        raise TenantScopeError(f"Вставлення записів {kind.__name__} без визначеного закладу.")
+    if not rows:
+        raise TenantScopeError(
+            f"Записи {kind.__name__} вставляються лише зі значеннями-параметрами."
+        )
+    for row in [rows] if isinstance(rows, Mapping) else rows:
         if not _allowed(kind, row.get, scope, is_new=True):
             raise TenantScopeError(f"Запис {kind.__name__} належить іншому закладу.")
+    # No public accessor: the ON CONFLICT clause of the SQLite and PostgreSQL inserts.
+    conflict = getattr(statement, "_post_values_clause", None)
+    if getattr(conflict, "update_values_to_set", None) and not _updates_own_rows_only(
+        statement, conflict, kind
+    ):
+        raise TenantScopeError(f"Оновлення записів {kind.__name__} іншого закладу.")
+
+
+def _updates_own_rows_only(statement, conflict, kind: type) -> bool:
+    """Does ON CONFLICT DO UPDATE update only a row of the inserted row's institution?
+    The conflicting row may be anyone's: its WHERE must say so."""
+    if not issubclass(kind, InstitutionOwned) or conflict.update_whereclause is None:
+        return False
+    own = statement.table.c.institution_id == statement.excluded.institution_id
+    return conflict.update_whereclause.compare(own)
