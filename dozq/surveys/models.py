@@ -208,6 +208,9 @@ class Questionnaire(InstitutionOwned, Timestamped, Versioned, db.Model):
     #: Bumped (by an UPDATE, not the unit of work) with every response, recount and
     #: change of questions or groups: the key of cached results (surveys/cache.py).
     data_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: Bumped with ``data_version`` by every change of its sections, questions or
+    #: options, but not by answers: the key of its kept structure (``question_views``).
+    structure_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

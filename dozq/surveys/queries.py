@@ -46,7 +46,12 @@ from dozq.surveys.models import (
     SurveyResponse,
     SurveyTally,
 )
-from dozq.surveys.services import DEFAULT_MIN_GROUP_SIZE, question_views, school_year_label
+from dozq.surveys.services import (
+    DEFAULT_MIN_GROUP_SIZE,
+    kept_question_views,
+    question_views,
+    school_year_label,
+)
 from dozq.tenancy.models import Institution
 
 NO_GROUP = 0
@@ -330,7 +335,7 @@ def results(questionnaire: Questionnaire, filters: Filters) -> Results:
     """Everything the results page shows, in two queries: the structure and one
     aggregate over the tally (groups that have answers come with it)."""
     threshold = questionnaire.min_group_size
-    structure = question_views(questionnaire.id)
+    structure = kept_question_views(questionnaire)
     rows, per_question = _tallies(questionnaire.id, filters)
     group_names = {row[0]: row[5] for row in rows if row[5] is not None}
     group_expected = {row[0]: row[6] for row in rows if row[5] is not None}

@@ -47,6 +47,7 @@ from dozq.surveys.models import (
 from dozq.tenancy.models import Institution
 from dozq.tenancy.scope import Scope, tenant_scope
 from dozq.tenancy.services import check_version
+from dozq.web.cache import KeptCache
 from dozq.web.errors import ConflictError, DomainError
 from dozq.web.filters import KYIV
 
@@ -120,11 +121,16 @@ def _flush() -> None:
         raise ConflictError(CONFLICT_MESSAGE) from error
 
 
-def touch(questionnaire_id: int | None = None) -> None:
+def touch(questionnaire_id: int | None = None, *, structure: bool = False) -> None:
     """Bump ``data_version`` of a questionnaire (or of all the institution's): cached
-    results of the previous version are never served again. An UPDATE statement, so
-    that it neither conflicts with someone's open settings form nor is lost."""
-    statement = update(Questionnaire).values(data_version=Questionnaire.data_version + 1)
+    results of the previous version are never served again; with ``structure`` (its
+    sections, questions or options changed) ``structure_version`` too. An UPDATE
+    statement, so that it neither conflicts with someone's open settings form nor is
+    lost."""
+    values = {"data_version": Questionnaire.data_version + 1}
+    if structure:
+        values["structure_version"] = Questionnaire.structure_version + 1
+    statement = update(Questionnaire).values(**values)
     if questionnaire_id is not None:
         statement = statement.where(Questionnaire.id == questionnaire_id)
     db.session.execute(statement, execution_options={"synchronize_session": False})
@@ -252,6 +258,28 @@ def question_views(questionnaire_id: int) -> list[QuestionView]:
         if row[10] is not None:
             found[-1].options.append(OptionView(*row[10:]))
     return found
+
+
+#: Questionnaires' structures, kept between answers (some 10 kB each).
+kept_structures = KeptCache(1024)
+
+
+def kept_question_views(questionnaire: Questionnaire) -> list[QuestionView]:
+    """``question_views`` of ``questionnaire``, kept at its structure version: answers
+    leave it unchanged, so results recomputed after each answer read it once. The
+    views are shared between requests: read them, never change them."""
+    key = (
+        questionnaire.institution_id,
+        questionnaire.id,
+        # A deleted questionnaire's id may come back: its moment of creation differs.
+        questionnaire.created_at,
+        questionnaire.structure_version,
+    )
+    views = kept_structures.get(key)
+    if views is None:
+        views = question_views(questionnaire.id)
+        kept_structures.put(key, views)
+    return views
 
 
 def active_indicators() -> list[CatalogItem]:
@@ -403,7 +431,7 @@ def add_section(actor, questionnaire: Questionnaire, title: str) -> SurveySectio
     )
     db.session.add(section)
     db.session.flush()
-    touch(questionnaire.id)
+    touch(questionnaire.id, structure=True)
     record(actor, "survey.section_added", questionnaire, f"Додано розділ «{section.title}»")
     return section
 
@@ -414,7 +442,7 @@ def update_section(actor, section: SurveySection, title: str, version) -> None:
         raise DomainError(LOCKED_BY_OFFER)
     section.title = _clean(title)
     _flush()
-    touch(section.questionnaire_id)
+    touch(section.questionnaire_id, structure=True)
     record(
         actor,
         "survey.section_updated",
@@ -434,7 +462,7 @@ def delete_section(actor, section: SurveySection) -> None:
     title = section.title
     db.session.delete(section)
     db.session.flush()
-    touch(questionnaire.id)
+    touch(questionnaire.id, structure=True)
     record(actor, "survey.section_deleted", questionnaire, f"Видалено розділ «{title}»")
 
 
@@ -463,7 +491,7 @@ def move_section(actor, section: SurveySection, direction: str) -> bool:
     questionnaire = section.questionnaire
     moved = _swap(SurveySection, list(questionnaire.sections), section, direction)
     if moved:
-        touch(questionnaire.id)
+        touch(questionnaire.id, structure=True)
         record(
             actor,
             "survey.section_moved",
@@ -504,7 +532,7 @@ def move_question(actor, question: SurveyQuestion, direction: str) -> bool:
         db.session.expire(target)
         moved = True
     if moved:
-        touch(question.questionnaire_id)
+        touch(question.questionnaire_id, structure=True)
         record(
             actor,
             "survey.question_moved",
@@ -632,7 +660,7 @@ def add_question(
         raise DomainError("Розділ належить іншій анкеті.")
     question = _new_question(questionnaire, section, spec)
     db.session.flush()
-    touch(questionnaire.id)
+    touch(questionnaire.id, structure=True)
     record(
         actor,
         "survey.question_added",
@@ -739,7 +767,7 @@ def update_question(
         # Options are rows of their own: the question's version must move too.
         flag_modified(question, "text")
     _flush()
-    touch(questionnaire.id)
+    touch(questionnaire.id, structure=True)
     if positives_changed and has_responses(questionnaire):
         rebuild_tally(questionnaire)
     if changed:
@@ -758,7 +786,7 @@ def delete_question(actor, question: SurveyQuestion) -> None:
     text = question.text
     db.session.delete(question)
     db.session.flush()
-    touch(questionnaire.id)
+    touch(questionnaire.id, structure=True)
     record(actor, "survey.question_deleted", questionnaire, f"Видалено питання «{_short(text)}»")
 
 
