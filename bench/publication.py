@@ -33,7 +33,7 @@ from dozq.assessment.services import record_results
 from dozq.auth.models import User
 from dozq.catalog.models import CatalogItem, InstitutionCatalog, ItemKind, Origin, WordingStatus
 from dozq.db import db, utcnow
-from dozq.publication.founder import parts
+from dozq.publication.founder import kept_records
 from dozq.publication.founder_views import rendered_rows
 from dozq.quality_system.models import LevelColour, LevelScale, ModelKind, ScaleLevel
 from dozq.regulation.models import EditionStatus, RegulationEdition
@@ -218,7 +218,7 @@ def founder_dashboard(app) -> Result:
 
     def cold():
         # As after a restart: nothing kept.
-        parts.clear()
+        kept_records.clear()
         rendered_rows.clear()
         page()
 

@@ -6,19 +6,18 @@ levels of a cycle not yet published only when the institution shares its drafts.
 
 The results of cycles whose ratings are final are read from ``DirectionResult``
 (stored when the pedagogical council discussed them), so the page reads a few
-hundred rows whatever the number of ratings; only the shared drafts of the shown
-year are aggregated on the fly. A fixed number of statements for any number of
-institutions and years; runs in the founder's scope.
+hundred rows whatever the number of ratings; only shared drafts are aggregated
+on the fly. A fixed number of statements for any number of institutions and
+years; runs in the founder's scope.
 
-Everything on the board is put together from parts that each depend on one
-institution's data alone — its History (years and published results) and its Row
-of a school year — so each part is kept under the institution's ``data_version``
-and, after a write, only the institutions that wrote are read again.
+All the board shows of an institution, in every school year, is its Record: a
+function of its own data alone, kept at the institution's ``data_version``. After
+a write only the institutions that wrote are read again.
 """
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -27,14 +26,10 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    bindparam,
     cast,
-    false,
     func,
-    null,
     select,
     type_coerce,
-    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -50,7 +45,7 @@ from dozq.regulation.models import EditionStatus, RegulationEdition
 from dozq.surveys.models import Questionnaire, SurveyResponse
 from dozq.tenancy.models import Institution
 from dozq.tenancy.scope import current_scope, tenant_scope
-from dozq.web.cache import KeptCache
+from dozq.web.cache import KeptCache, kept_parts
 
 PUBLISHED = (CycleStatus.PUBLISHED, CycleStatus.CLOSED)
 #: From «обговорено» on a cycle's ratings are final and its results stored.
@@ -71,6 +66,7 @@ NOT_PUBLISHED = Cell(None, "не оприлюднено")
 NO_DATA = Cell(None, "немає даних")
 
 
+@lru_cache(maxsize=4096)
 def _cell(points: int | None, level_name: str, css: str) -> Cell:
     if points is None:
         return NO_DATA
@@ -88,12 +84,9 @@ class InstitutionRef:
 
 @dataclass(frozen=True)
 class Row:
-    """What one institution shows for a school year: a function of its own data only,
-    so it is kept at the institution's data version."""
+    """What one institution shows for a school year."""
 
     institution: InstitutionRef
-    #: Its key in the alphabetical order of the board (``alphabetical``, then the id).
-    sort_key: tuple
     regulation: str = "не розпочато"
     regulation_published: bool = False
     cycle_title: str = ""
@@ -115,7 +108,7 @@ class Row:
 class History:
     """One institution's years with cycles and, of each year, the stored results of
     its latest published cycle: the mean of its directions and each direction's score
-    (hundredths). A function of its own data only, kept at its data version."""
+    (hundredths)."""
 
     years: frozenset = frozenset()
     means: dict = field(default_factory=dict)
@@ -124,6 +117,50 @@ class History:
 
 
 NO_HISTORY = History()
+
+
+@dataclass(frozen=True)
+class Record:
+    """All the board shows of one institution, in every school year: a function of
+    its own data only, so it is kept at the institution's data version."""
+
+    #: Its key in the alphabetical order of the board (``alphabetical``, then the id).
+    sort_key: tuple
+    history: History
+    #: What it shows in a year without cycles or questionnaires: its regulation.
+    idle: Row
+    #: school year → its latest cycle (the one shown), with its results.
+    shown: dict
+    #: school year → the questionnaires published for it: (title, responses, rate) …
+    surveys: dict
+    #: Does it share its drafts' levels with the founder?
+    sharing: bool
+    #: school year → its Row, made when the year is first shown.
+    rows: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def row(self, school_year: int | None) -> Row:
+        row = self.rows.get(school_year)
+        if row is None:
+            # Two requests may make the same row at once: equal rows, either kept.
+            row = self.rows[school_year] = self._row(school_year)
+        return row
+
+    def _row(self, school_year: int | None) -> Row:
+        if school_year not in self.shown and school_year not in self.surveys:
+            return self.idle
+        fields = {"surveys": self.surveys.get(school_year, ())}
+        if school_year in self.shown:
+            cycle = self.shown[school_year]
+            visible = cycle.status in PUBLISHED or self.sharing
+            fields.update(
+                cycle_title=cycle.title, cycle_status=cycle.status, levels_visible=visible
+            )
+            if visible:
+                found = cycle.results
+                fields["results"] = {code: _cell(*result[:3]) for code, result in found.items()}
+                fields["titles"] = {code: result[3] or code for code, result in found.items()}
+        idle = self.idle
+        return Row(idle.institution, idle.regulation, idle.regulation_published, **fields)
 
 
 @dataclass(frozen=True)
@@ -244,55 +281,25 @@ def direction_scores(cycle_ids) -> list:
 
 
 @cache
-def _history_statement():
-    """(institution, school year, None, None) of every year with cycles, and
-    (institution, school year, code, points) of the stored results of the latest
-    published cycle of each institution in each year."""
-    latest = (
-        select(func.max(AssessmentCycle.id))
-        .where(AssessmentCycle.status.in_(PUBLISHED))
-        .group_by(AssessmentCycle.institution_id, AssessmentCycle.school_year)
-    )
-    years = select(
-        AssessmentCycle.institution_id,
-        AssessmentCycle.school_year,
-        null().cast(String),
-        null().cast(Integer),
-    ).distinct()
-    results = (
-        select(
-            AssessmentCycle.institution_id,
-            AssessmentCycle.school_year,
-            DirectionResult.code,
-            DirectionResult.points,
-        )
-        .join(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
-        .where(DirectionResult.points.is_not(None))
-    )
-    return union_all(years, results.where(AssessmentCycle.id.in_(latest)))
-
-
-@cache
-def _shown_cycles_statement():
-    """The cycles of ``:school_year`` with their stored direction results and the
-    directions' wording as their catalog has it now."""
+def _cycles_statement():
+    """Every cycle with its stored direction results and the directions' wording as
+    their catalog has it now."""
     wording = aliased(CatalogItem)
     return (
         select(
             AssessmentCycle.id,
             AssessmentCycle.institution_id,
+            AssessmentCycle.school_year,
             # Enums read as stored (names): no type processing per value.
             type_coerce(AssessmentCycle.status, String),
             AssessmentCycle.title,
             AssessmentCycle.scale_id,
-            LevelScale.created_at,
             DirectionResult.code,
             DirectionResult.points,
             DirectionResult.level_name,
             DirectionResult.level_css,
             wording.text,
         )
-        .outerjoin(LevelScale, LevelScale.id == AssessmentCycle.scale_id)
         .outerjoin(DirectionResult, DirectionResult.cycle_id == AssessmentCycle.id)
         .outerjoin(
             wording,
@@ -302,15 +309,14 @@ def _shown_cycles_statement():
                 wording.kind == ItemKind.DIRECTION,
             ),
         )
-        .where(AssessmentCycle.school_year == bindparam("school_year"))
         .order_by(AssessmentCycle.id, DirectionResult.code)
     )
 
 
 @cache
-def _institutions_statement(with_year: bool):
-    """Institutions with their regulation's editions and, when ``with_year``, the
-    questionnaires published for ``:school_year`` with their responses."""
+def _institutions_statement():
+    """Institutions with their regulation's editions and their published
+    questionnaires with the number of responses."""
     published_number = (
         select(func.max(RegulationEdition.number))
         .where(
@@ -345,6 +351,7 @@ def _institutions_statement(with_year: bool):
             published_number,
             newest.with_only_columns(RegulationEdition.number).scalar_subquery(),
             newest.with_only_columns(RegulationEdition.status).scalar_subquery(),
+            Questionnaire.school_year,
             Questionnaire.title,
             Questionnaire.expected_respondents,
             responses,
@@ -355,19 +362,34 @@ def _institutions_statement(with_year: bool):
             and_(
                 Questionnaire.institution_id == Institution.id,
                 Questionnaire.published_at.is_not(None),
-                Questionnaire.school_year == bindparam("school_year") if with_year else false(),
             ),
         )
         .order_by(Institution.id, Questionnaire.title)
     )
 
 
-def _draft_results(cycles: list) -> dict[int, dict]:
+class _Cycle(NamedTuple):
+    id: int
+    institution_id: int
+    school_year: int
+    status: CycleStatus
+    title: str
+    scale_id: int | None
+    #: direction code → (points, level name, css, wording).
+    results: dict
+
+
+def _draft_results(cycles: list[_Cycle]) -> dict[int, dict]:
     """cycle id → code → (points, level name, css, wording) of shared drafts, whose
     ratings may still change: aggregated now, levelled as the cycle's roll-up does
     (a level set by hand on a direction wins)."""
-    scales = scale_views(sorted({cycle[5] for cycle in cycles if cycle[4] is not None}))
-    scale_of = {cycle[0]: scales.get(cycle[4]) for cycle in cycles}
+    scale_ids = {cycle.scale_id for cycle in cycles if cycle.scale_id is not None}
+    # With their creation times: what a scale's levels are kept under (``scale_views``).
+    keys = db.session.execute(
+        select(LevelScale.id, LevelScale.created_at).where(LevelScale.id.in_(scale_ids))
+    ).all()
+    scales = scale_views(sorted(tuple(key) for key in keys))
+    scale_of = {cycle.id: scales.get(cycle.scale_id) for cycle in cycles}
     found: dict[int, dict] = {}
     for cycle_id, code, text, points, override_id in direction_scores(scale_of):
         scale = scale_of[cycle_id]
@@ -379,25 +401,51 @@ def _draft_results(cycles: list) -> dict[int, dict]:
     return found
 
 
-def _histories() -> dict[int, History]:
-    """institution id → its History, of every institution in the scope."""
-    years: dict[int, set] = {}
-    results: dict[int, dict] = {}
-    # All rows at once: one fetch, rather than one per row.
-    for institution_id, year, code, points in db.session.execute(_history_statement()).all():
-        if code is None:
-            years.setdefault(institution_id, set()).add(year)
-        else:
-            results.setdefault(institution_id, {}).setdefault(year, {})[code] = points
-    found = {}
-    for institution_id, own_years in years.items():
-        means, by_code = {}, {}
-        for year, scores in results.get(institution_id, {}).items():
+def _cycles() -> dict[int, dict[int, list[_Cycle]]]:
+    """institution id → school year → its cycles, oldest first, with their results:
+    the stored ones of final cycles, those of shared drafts aggregated now."""
+    cycles: dict[int, _Cycle] = {}
+    for (
+        cycle_id,
+        institution_id,
+        year,
+        status,
+        title,
+        scale_id,
+        code,
+        *result,
+    ) in db.session.execute(_cycles_statement()).all():
+        cycle = cycles.get(cycle_id)
+        if cycle is None:
+            cycle = cycles[cycle_id] = _Cycle(
+                cycle_id, institution_id, year, STATUSES[status], title, scale_id, {}
+            )
+        if code is not None:
+            cycle.results[code] = result
+    found: dict[int, dict[int, list[_Cycle]]] = {}
+    for cycle in cycles.values():
+        found.setdefault(cycle.institution_id, {}).setdefault(cycle.school_year, []).append(cycle)
+    return found
+
+
+def _history(cycles_by_year: dict[int, list[_Cycle]]) -> History:
+    """The years of these cycles and the stored results of each year's latest
+    published cycle."""
+    means, by_code = {}, {}
+    for year, cycles in cycles_by_year.items():
+        published = [cycle for cycle in cycles if cycle.status in PUBLISHED]
+        if not published:
+            continue
+        scores = {
+            code: result[0]
+            for code, result in published[-1].results.items()
+            if result[0] is not None
+        }
+        if scores:
             means[year] = mean_of_hundredths(list(scores.values()))
             for code, points in scores.items():
                 by_code.setdefault(code, {})[year] = points
-        found[institution_id] = History(frozenset(own_years), means, by_code)
-    return found
+    return History(frozenset(cycles_by_year), means, by_code)
 
 
 def _trend(histories: list[History], direction: str | None) -> list:
@@ -428,11 +476,10 @@ def _regulation(published, number, status) -> tuple[str, bool]:
     return "не розпочато", False
 
 
-def _rows(school_year: int | None) -> dict[int, Row]:
-    """institution id → its Row for ``school_year``, of every institution in the
-    scope: its regulation, its latest cycle of the year with the results it lets the
-    founder see, and the questionnaires published for the year."""
-    fields: dict[int, dict] = {}
+def _records() -> dict[int, Record]:
+    """institution id → its Record, of every institution in the scope."""
+    idle: dict[int, Row] = {}
+    surveys: dict[int, dict[int, list]] = {}
     sharing = set()
     for (
         institution_id,
@@ -442,123 +489,96 @@ def _rows(school_year: int | None) -> dict[int, Row]:
         published,
         number,
         status,
+        year,
         survey,
         expected,
         count,
-    ) in db.session.execute(
-        _institutions_statement(school_year is not None),
-        {} if school_year is None else {"school_year": school_year},
-    ).all():
-        own = fields.get(institution_id)
-        if own is None:
+    ) in db.session.execute(_institutions_statement()).all():
+        if institution_id not in idle:
             regulation, regulation_published = _regulation(published, number, status)
-            own = fields[institution_id] = {
-                "institution": InstitutionRef(institution_id, slug, name),
-                "sort_key": (alphabetical(name), institution_id),
-                "regulation": regulation,
-                "regulation_published": regulation_published,
-                "surveys": [],
-            }
+            idle[institution_id] = Row(
+                InstitutionRef(institution_id, slug, name), regulation, regulation_published
+            )
+            surveys[institution_id] = {}
             if share:
                 sharing.add(institution_id)
         if survey is not None:
             rate = f"{round(100 * count / expected)} %" if expected else "—"
-            own["surveys"].append((survey, count, rate))
-    #: institution id → its latest cycle of the shown year (the one shown).
-    shown: dict[int, tuple] = {}
-    results: dict[int, dict] = {}
-    for (
-        cycle_id,
-        institution_id,
-        status,
-        title,
-        scale_id,
-        scale_created,
-        code,
-        *result,
-    ) in db.session.execute(_shown_cycles_statement(), {"school_year": school_year}).all():
-        cycle = shown.get(institution_id)
-        if cycle is None or cycle[0] != cycle_id:
-            shown[institution_id] = (
-                cycle_id,
-                institution_id,
-                STATUSES[status],
-                title,
-                scale_id,
-                (scale_id, scale_created),
-            )
-            results[cycle_id] = {}
-        if code is not None:
-            results[cycle_id][code] = result
-    drafts = [cycle for cycle in shown.values() if cycle[2] not in FINAL and cycle[1] in sharing]
+            surveys[institution_id].setdefault(year, []).append((survey, count, rate))
+    cycles = _cycles()
+    # The latest cycle of a year is the one shown: of those still drafts, the shared.
+    drafts = {
+        by_year[-1].id: by_year[-1]
+        for institution_id, years in cycles.items()
+        if institution_id in sharing
+        for by_year in years.values()
+        if by_year[-1].status not in FINAL
+    }
     if drafts:
-        results.update(_draft_results(drafts))
-    for cycle_id, institution_id, status, title, _scale, _key in shown.values():
-        own = fields.get(institution_id)
-        if own is None:
-            continue
-        visible = status in PUBLISHED or institution_id in sharing
-        own.update(cycle_title=title, cycle_status=status, levels_visible=visible)
-        if visible:
-            found = results[cycle_id]
-            own["results"] = {code: _cell(*result[:3]) for code, result in found.items()}
-            own["titles"] = {code: result[3] or code for code, result in found.items()}
+        aggregated = _draft_results(list(drafts.values()))
+        for cycle_id, cycle in drafts.items():
+            cycle.results.clear()
+            cycle.results.update(aggregated.get(cycle_id, {}))
     return {
-        institution_id: Row(**{**own, "surveys": tuple(own["surveys"])})
-        for institution_id, own in fields.items()
+        institution_id: _record(
+            base, cycles.get(institution_id, {}), surveys[institution_id], institution_id in sharing
+        )
+        for institution_id, base in idle.items()
     }
 
 
-#: Each institution's History and its Row of each school year shown, kept at its data
-#: version: a few entries per institution (some 2 kB each), for some forty founders of
-#: a hundred institutions each before the least recently used are dropped.
-parts = KeptCache(8192)
+def _record(idle: Row, cycles: dict[int, list[_Cycle]], surveys: dict, sharing: bool) -> Record:
+    """An institution's Record from its cycles (by school year) and questionnaires."""
+    return Record(
+        (alphabetical(idle.institution.short_name), idle.institution.id),
+        _history(cycles),
+        idle,
+        {year: by_year[-1] for year, by_year in cycles.items()},
+        {year: tuple(found) for year, found in surveys.items()},
+        sharing,
+    )
 
 
-def _parts(kind: str, versions: tuple | None, compute, default, *args) -> list:
-    """Each institution's part of ``kind``: kept at the institution's data version, or
-    computed — for all the institutions whose part is not kept, at once. Without
-    ``versions`` everything is computed and nothing kept. An institution absent from
-    what was computed gets ``default``, which is kept unless None (an institution
-    deleted meanwhile: no part, nothing kept)."""
-    if versions is None:
-        return list(compute(*args).values())
-    keys = [(kind, institution_id, version, *args) for institution_id, version in versions]
-    found = [parts.get(key) for key in keys]
-    missing = [key[1] for key, part in zip(keys, found, strict=True) if part is None]
-    if not missing:
-        return found
-    if len(missing) == len(keys):
-        computed = compute(*args)
-    else:
-        # Read in the scope of the institutions that wrote alone: of one (the usual
-        # case), its own scope, whose criteria are plain equalities.
-        with tenant_scope(db.session, current_scope(db.session).narrowed(missing)):
-            computed = compute(*args)
-    for index, key in enumerate(keys):
-        if found[index] is None:
-            found[index] = computed.get(key[1], default)
-            if found[index] is not None:
-                parts.put(key, found[index])
-    return [part for part in found if part is not None]
+def _records_of(institution_ids: list) -> dict[int, Record]:
+    """The Records of ``institution_ids``: unless they are all the scope's, read in their
+    own narrowed scope (of one institution, its own, whose criteria are plain
+    equalities where the founder's list a hundred ids)."""
+    scope = current_scope(db.session)
+    if set(institution_ids) == set(scope.institution_ids):
+        return _records()
+    with tenant_scope(db.session, scope.narrowed(institution_ids)):
+        return _records()
+
+
+#: Each founder's Records, each at its institution's data version: some 100 kB per
+#: hundred institutions, for some sixty founders before the least recently used are
+#: dropped.
+kept_records = KeptCache(64)
 
 
 def founder_board(
     school_year: int | None = None, direction: str | None = None, versions: tuple | None = None
 ) -> Board:
-    """The board in at most five statements whatever the number of institutions and
-    years: the institutions' histories, their regulations and questionnaires, the
-    shown year's cycles with their results and — when institutions share drafts — the
-    drafts' scores and levels.
+    """The board in at most four statements whatever the number of institutions and
+    years: the institutions with their regulations and questionnaires, their cycles
+    with their results and — when institutions share drafts — the drafts' scales and
+    scores.
 
     ``versions``: (institution id, data version) of the founder's institutions
-    (``g.institution_versions``). What was computed of an institution at its version
-    is kept; only the institutions that wrote since are read again."""
-    histories = _parts("history", versions, _histories, NO_HISTORY)
+    (``g.institution_versions``). Each institution's Record is kept at its version;
+    only the institutions that wrote since are read again."""
+    if versions is None:
+        records = _records()
+    else:
+        records = kept_parts(
+            kept_records, current_scope(db.session).founder_id, versions, _records_of
+        )
+    records = sorted(records.values(), key=attrgetter("sort_key"))
+    histories = [record.history for record in records]
     years = sorted(set().union(*(history.years for history in histories)), reverse=True)
     if school_year is None and years:
         school_year = years[0]
-    rows = sorted(_parts("row", versions, _rows, None, school_year), key=attrgetter("sort_key"))
+    rows = [record.row(school_year) for record in records]
     titles: dict[str, str] = {}
     for row in rows:
         if row.levels_visible:

@@ -11,7 +11,7 @@ from dozq.publication.charts import trend_chart
 from dozq.publication.founder import founder_board
 from dozq.tenancy.access import requires
 from dozq.tenancy.models import Role
-from dozq.web.cache import KeptCache
+from dozq.web.cache import KeptCache, kept_parts
 from dozq.web.htmx import render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -42,26 +42,38 @@ def year_label(year: int) -> str:
     return f"{year}/{year + 1}"
 
 
-#: Each institution's rendered row of the heat map, at its data version, for a school
-#: year and the board's columns (as many as ``founder.parts``, some 1 kB each).
-rendered_rows = KeptCache(8192)
+#: The rendered rows of the heat map, each at its institution's data version, for a
+#: founder, a school year and the board's columns.
+rendered_rows = KeptCache(256)
 
 
-def _rendered_rows(board) -> list[Markup]:
+def _rows_html(board) -> Markup:
+    """The rows of the heat map: those kept at their institution's version reused,
+    the others rendered."""
     version_of = dict(g.institution_versions)
+    row_of = {row.institution.id: row for row in board.rows}
     codes = board.codes
-    board_row = get_template_attribute(T + "_founder_board_row.html", "board_row")
-    # One URL built, the slug put in for each row: url_for costs more than the row.
-    public_link = url_for("public_pages.institution", institution_slug="SLUG")
-    rendered = []
-    for row in board.rows:
-        key = (row.institution.id, version_of[row.institution.id], board.school_year, codes)
-        html = rendered_rows.get(key)
-        if html is None:
-            html = board_row(row, codes, public_link.replace("SLUG", row.institution.slug))
-            rendered_rows.put(key, html)
-        rendered.append(html)
-    return rendered
+
+    def render_rows(institution_ids) -> dict[int, Markup]:
+        board_row = get_template_attribute(T + "_founder_board_row.html", "board_row")
+        # One URL built, the slug put in for each row: url_for costs more than the row.
+        public_link = url_for("public_pages.institution", institution_slug="SLUG")
+        return {
+            institution_id: board_row(
+                row_of[institution_id],
+                codes,
+                public_link.replace("SLUG", row_of[institution_id].institution.slug),
+            )
+            for institution_id in institution_ids
+        }
+
+    rendered = kept_parts(
+        rendered_rows,
+        (g.founder.id, board.school_year, codes),
+        tuple((institution_id, version_of[institution_id]) for institution_id in row_of),
+        render_rows,
+    )
+    return Markup("").join(rendered[row.institution.id] for row in board.rows)
 
 
 @bp.get("/")
@@ -90,7 +102,7 @@ def index():
         T + "_founder_board.html",
         status=422 if errors else 200,
         board=board,
-        rows_html=_rendered_rows(board),
+        rows_html=_rows_html(board),
         errors=errors,
         chart=chart,
         year_label=year_label,

@@ -128,31 +128,47 @@ def add_institution_slug(endpoint, values) -> None:
         values.setdefault("institution_slug", g.institution.slug)
 
 
-@founder_bp.url_value_preprocessor
-def enter_founder(endpoint, values) -> None:
-    slug = values.pop("founder_slug")
-    _require_sign_in()
-    # The founder only for its administrators: who may enter is checked before any
-    # scope exists, so this one statement crosses tenants.
-    founder = db.session.scalar(
+@cache
+def _founder_of_admin():
+    """The founder of ``:slug`` if ``:user_id`` administers it: who may enter is checked
+    before any scope exists, so this statement crosses tenants (built once)."""
+    return (
         select(Founder)
         .where(
-            Founder.slug == slug,
+            Founder.slug == bindparam("slug"),
             select(FounderAdmin.id)
-            .where(FounderAdmin.founder_id == Founder.id, FounderAdmin.user_id == current_user.id)
+            .where(
+                FounderAdmin.founder_id == Founder.id,
+                FounderAdmin.user_id == bindparam("user_id"),
+            )
             .exists(),
         )
         .execution_options(**{BYPASS_OPTION: True})
     )
+
+
+@cache
+def _institution_versions():
+    """(id, data version) of the institutions of ``:founder_id``, by id."""
+    return (
+        select(Institution.id, Institution.data_version)
+        .where(Institution.founder_id == bindparam("founder_id"))
+        .order_by(Institution.id)
+        .execution_options(**{BYPASS_OPTION: True})
+    )
+
+
+@founder_bp.url_value_preprocessor
+def enter_founder(endpoint, values) -> None:
+    slug = values.pop("founder_slug")
+    _require_sign_in()
+    founder = db.session.scalar(_founder_of_admin(), {"slug": slug, "user_id": current_user.id})
     if founder is None:
         abort(404)
     versions = tuple(
         (institution_id, version)
         for institution_id, version in db.session.execute(
-            select(Institution.id, Institution.data_version)
-            .where(Institution.founder_id == founder.id)
-            .order_by(Institution.id)
-            .execution_options(**{BYPASS_OPTION: True})
+            _institution_versions(), {"founder_id": founder.id}
         )
     )
     set_scope(db.session, Scope.for_founder(founder.id, [pair[0] for pair in versions]))
