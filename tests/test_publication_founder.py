@@ -185,7 +185,7 @@ def test_the_trend_is_the_mean_of_the_institutions_results_rounded_half_up():
     histories = [
         founder.History(frozenset({2023, 2024}), {2023: 250, 2024: 300}, {"1": {2024: 300}}),
         founder.History(frozenset({2024}), {2024: 251}, {"1": {2024: 201}, "2": {2024: 301}}),
-        founder.NO_HISTORY,
+        founder.History(),
     ]
     assert founder._trend(histories, None) == [
         (2023, Decimal("2.50"), 1),

@@ -116,9 +116,6 @@ class History:
     by_code: dict = field(default_factory=dict)
 
 
-NO_HISTORY = History()
-
-
 @dataclass(frozen=True)
 class Record:
     """All the board shows of one institution, in every school year: a function of
