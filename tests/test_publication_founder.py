@@ -13,11 +13,12 @@ from dozq.assessment.models import AssessmentCycle, CycleStatus, DirectionResult
 from dozq.assessment.scoring import mean_of_hundredths
 from dozq.auth.models import User
 from dozq.catalog.models import CatalogItem, ItemKind
-from dozq.db import db
+from dozq.db import db, utcnow
 from dozq.publication import founder, services
 from dozq.publication.founder import alphabetical, founder_board
 from dozq.publication.founder_views import rendered_rows
 from dozq.regulation.models import RegulationEdition
+from dozq.surveys.models import Questionnaire, SurveyAudience
 from dozq.tenancy.models import Institution, Role
 from dozq.tenancy.scope import BYPASS_OPTION, Scope, current_scope, tenant_scope
 from dozq.web.errors import ConflictError
@@ -413,3 +414,55 @@ def test_a_shared_draft_shows_the_levels_of_its_own_roll_up(app, client, world, 
         page = client.get(f"/f/{world.a.founder_slug}/dashboard/")
     assert page.status_code == 200 and lowest.name in page.get_data(as_text=True)
     assert len(counted) <= 10, counted.statements
+
+
+def test_each_year_shows_its_latest_cycle_and_its_own_questionnaires(app, world):
+    """A newer draft of a year is the cycle shown (its levels hidden), while the trend
+    keeps the year's latest published results; a questionnaire shows in its own year."""
+    with app.app_context():
+        move(world, CycleStatus.DISCUSSED, CycleStatus.PUBLISHED)
+    _more_published_years(app, world, 1)
+    with app.app_context():
+        with all_of_founder(world.a, world.a2):
+            published = founder_board()
+        with scope_of(world.a.institution_id):
+            cycle = db.session.scalar(
+                select(AssessmentCycle).order_by(AssessmentCycle.school_year.desc())
+            )
+            year = cycle.school_year
+            same = ("model_kind", "catalog_id", "scale_id", "starts_on", "ends_on", "school_year")
+            db.session.add(
+                AssessmentCycle(
+                    **{name: getattr(cycle, name) for name in same},
+                    title="Повторне самооцінювання",
+                    status=CycleStatus.RATING,
+                )
+            )
+            db.session.add(
+                Questionnaire(
+                    title="Анкета минулого року",
+                    audience=SurveyAudience.PARENTS,
+                    school_year=year - 1,
+                    series_key="last-year",
+                    published_at=utcnow(),
+                    expected_respondents=10,
+                )
+            )
+            db.session.commit()
+        with all_of_founder(world.a, world.a2):
+            this_year = founder_board(school_year=year)
+            last_year = founder_board(school_year=year - 1)
+
+    def row_of_a(board):
+        return next(r for r in board.rows if r.institution.id == world.a.institution_id)
+
+    shown = row_of_a(this_year)
+    assert shown.cycle_title == "Повторне самооцінювання"
+    assert shown.cycle_status == CycleStatus.RATING and not shown.levels_visible
+    assert published.codes
+    assert {shown.cell(code).text for code in published.codes} == {"не оприлюднено"}
+    assert this_year.trend == published.trend and len(this_year.trend) == 2
+    assert "Анкета минулого року" not in [title for title, _n, _rate in shown.surveys]
+    earlier = row_of_a(last_year)
+    assert earlier.levels_visible and earlier.cycle_status == CycleStatus.PUBLISHED
+    assert ("Анкета минулого року", 0, "0 %") in earlier.surveys

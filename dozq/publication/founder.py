@@ -132,19 +132,19 @@ class Record:
     surveys: dict
     #: Does it share its drafts' levels with the founder?
     sharing: bool
-    #: school year → its Row, made when the year is first shown.
+    #: school year → its Row, of the years with data, made when the year is first shown.
     rows: dict = field(default_factory=dict, compare=False, repr=False)
 
     def row(self, school_year: int | None) -> Row:
+        if school_year not in self.shown and school_year not in self.surveys:
+            return self.idle
         row = self.rows.get(school_year)
         if row is None:
             # Two requests may make the same row at once: equal rows, either kept.
             row = self.rows[school_year] = self._row(school_year)
         return row
 
-    def _row(self, school_year: int | None) -> Row:
-        if school_year not in self.shown and school_year not in self.surveys:
-            return self.idle
+    def _row(self, school_year: int) -> Row:
         fields = {"surveys": self.surveys.get(school_year, ())}
         if school_year in self.shown:
             cycle = self.shown[school_year]
@@ -381,11 +381,13 @@ def _draft_results(cycles: list[_Cycle]) -> dict[int, dict]:
     ratings may still change: aggregated now, levelled as the cycle's roll-up does
     (a level set by hand on a direction wins)."""
     scale_ids = {cycle.scale_id for cycle in cycles if cycle.scale_id is not None}
-    # With their creation times: what a scale's levels are kept under (``scale_views``).
-    keys = db.session.execute(
-        select(LevelScale.id, LevelScale.created_at).where(LevelScale.id.in_(scale_ids))
-    ).all()
-    scales = scale_views(sorted(tuple(key) for key in keys))
+    scales = {}
+    if scale_ids:
+        # With their creation times: what a scale's levels are kept under.
+        keys = db.session.execute(
+            select(LevelScale.id, LevelScale.created_at).where(LevelScale.id.in_(scale_ids))
+        ).all()
+        scales = scale_views(sorted(tuple(key) for key in keys))
     scale_of = {cycle.id: scales.get(cycle.scale_id) for cycle in cycles}
     found: dict[int, dict] = {}
     for cycle_id, code, text, points, override_id in direction_scores(scale_of):
@@ -399,8 +401,8 @@ def _draft_results(cycles: list[_Cycle]) -> dict[int, dict]:
 
 
 def _cycles() -> dict[int, dict[int, list[_Cycle]]]:
-    """institution id → school year → its cycles, oldest first, with their results:
-    the stored ones of final cycles, those of shared drafts aggregated now."""
+    """institution id → school year → its cycles, oldest first, with their stored
+    results (of final cycles)."""
     cycles: dict[int, _Cycle] = {}
     for (
         cycle_id,
@@ -474,7 +476,8 @@ def _regulation(published, number, status) -> tuple[str, bool]:
 
 
 def _records() -> dict[int, Record]:
-    """institution id → its Record, of every institution in the scope."""
+    """institution id → its Record, of every institution in the scope: the stored
+    results of final cycles, those of the shared drafts aggregated now."""
     idle: dict[int, Row] = {}
     surveys: dict[int, dict[int, list]] = {}
     sharing = set()
@@ -547,19 +550,19 @@ def _records_of(institution_ids: list) -> dict[int, Record]:
         return _records()
 
 
-#: Each founder's Records, each at its institution's data version: some 100 kB per
-#: hundred institutions, for some sixty founders before the least recently used are
-#: dropped.
-kept_records = KeptCache(64)
+#: Each founder's Records, each at its institution's data version: some 1–2 MB for a
+#: hundred institutions with five years of cycles and questionnaires, so some 30 MB
+#: for sixteen such founders before the least recently used are dropped.
+kept_records = KeptCache(16)
 
 
 def founder_board(
     school_year: int | None = None, direction: str | None = None, versions: tuple | None = None
 ) -> Board:
-    """The board in at most four statements whatever the number of institutions and
+    """The board in at most five statements whatever the number of institutions and
     years: the institutions with their regulations and questionnaires, their cycles
-    with their results and — when institutions share drafts — the drafts' scales and
-    scores.
+    with their results and — when institutions share drafts — the drafts' scales
+    (their levels when not kept yet) and scores.
 
     ``versions``: (institution id, data version) of the founder's institutions
     (``g.institution_versions``). Each institution's Record is kept at its version;

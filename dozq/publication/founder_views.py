@@ -43,8 +43,9 @@ def year_label(year: int) -> str:
 
 
 #: The rendered rows of the heat map, each at its institution's data version, for a
-#: founder, a school year and the board's columns.
-rendered_rows = KeptCache(256)
+#: founder, a school year and the board's columns: some 70 kB for a hundred
+#: institutions, so some 5 MB for sixty-four such boards.
+rendered_rows = KeptCache(64)
 
 
 def _rows_html(board) -> Markup:
