@@ -61,6 +61,15 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version}
 
 
+def apply_changes(obj, values: dict) -> list[str]:
+    """Set the attributes of ``obj`` whose ``values`` differ; return their names, sorted
+    (none: the save changed nothing, so nothing is written or audited)."""
+    changed = sorted(name for name, value in values.items() if getattr(obj, name) != value)
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed
+
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -238,6 +238,25 @@ def test_platform_admin_creates_a_founder_with_clear_errors(app, client, world):
         )
 
 
+def test_platform_admin_edits_a_founder_and_an_unchanged_save_is_not_logged(app, client, world):
+    sign_in_as(app, client, world.platform_admin_id)
+    url = f"/admin/founders/{world.a.founder_id}/edit"
+    form = client.get(url).get_data(as_text=True)
+    assert "founder-a" in form
+    details = {"name": "Відділ освіти Першої громади", "slug": "founder-a", "short_name": ""}
+    saved = client.post(url, data=details, follow_redirects=True)
+    assert "Дані засновника збережено." in saved.get_data(as_text=True)
+    unchanged = client.post(url, data=details, follow_redirects=True)
+    assert "Змін не було." in unchanged.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Founder, world.a.founder_id).name == details["name"]
+        with tenant_scope(db.session, Scope.for_founder(world.a.founder_id, ())):
+            actions = db.session.scalars(
+                select(AuditEntry.action).where(AuditEntry.action == "founder.updated")
+            ).all()
+    assert actions == ["founder.updated"]
+
+
 def test_director_reads_the_audit_log_of_their_institution_only(app, client, world):
     sign_in_as(app, client, world.a.users[Role.DIRECTOR])
     client.post(

@@ -133,12 +133,14 @@ def edit(cycle_template_id: int):
     status = form_status(form)
     if form.validate_on_submit():
         try:
-            services.update_cycle_template(current_user, found, form.data, form.version.data)
+            changed = services.update_cycle_template(
+                current_user, found, form.data, form.version.data
+            )
         except DomainError as error:
             status = refused(form, error)
         else:
             db.session.commit()
-            flash("Зміни збережено.", "success")
+            flash("Зміни збережено." if changed else "Змін не було.", "success")
             return redirect(url_for(".template", cycle_template_id=found.id), 303)
     return render("assessment/founder_template_form.html", status=status, form=form, template=found)
 

@@ -62,7 +62,7 @@ from dozq.assessment.models import (
 )
 from dozq.audit.services import record
 from dozq.catalog.models import CatalogItem, InstitutionCatalog, ItemKind, Method
-from dozq.db import db, utcnow
+from dozq.db import apply_changes, db, utcnow
 from dozq.files.services import store_upload
 from dozq.files.storage import storage
 from dozq.quality_system.models import (
@@ -451,9 +451,7 @@ def update_cycle(actor, cycle: AssessmentCycle, data: dict, version) -> list[str
     check_version(cycle, version)
     _check_open(cycle)
     values = _cycle_values(data)
-    changed = sorted(name for name, value in values.items() if getattr(cycle, name) != value)
-    for name in changed:
-        setattr(cycle, name, values[name])
+    changed = apply_changes(cycle, values)
     if changed:
         _flush()
         record(
@@ -1323,9 +1321,7 @@ def create_council_meeting(actor, data: dict) -> PedagogicalCouncilMeeting:
 def update_council_meeting(actor, meeting: PedagogicalCouncilMeeting, data: dict, version):
     check_version(meeting, version)
     values = _meeting_values(data)
-    changed = sorted(name for name, value in values.items() if getattr(meeting, name) != value)
-    for name in changed:
-        setattr(meeting, name, values[name])
+    changed = apply_changes(meeting, values)
     if changed:
         _flush()
         record(
@@ -1476,9 +1472,7 @@ def update_decision(actor, decision: ManagementDecision, data: dict, version) ->
     values = {"status": status, "outcome": outcome}
     if data.get("due_on"):
         values["due_on"] = data["due_on"]
-    changed = sorted(name for name, value in values.items() if getattr(decision, name) != value)
-    for name in changed:
-        setattr(decision, name, values[name])
+    changed = apply_changes(decision, values)
     if changed:
         _flush()
         record(
@@ -1690,19 +1684,21 @@ def _refuse_if_launched(template: CycleTemplate) -> None:
         )
 
 
-def update_cycle_template(actor, template: CycleTemplate, data: dict, version) -> None:
-    """Change a template that has not been launched yet."""
+def update_cycle_template(actor, template: CycleTemplate, data: dict, version) -> list[str]:
+    """Change a template that has not been launched yet; returns what changed."""
     _refuse_if_launched(template)
     check_version(template, version)
-    for name, value in _template_values(data).items():
-        setattr(template, name, value)
-    _flush()
-    record(
-        actor,
-        "assessment.template_updated",
-        template,
-        f"Засновник змінив самооцінювання «{template.title}» ({template.school_year_label})",
-    )
+    changed = apply_changes(template, _template_values(data))
+    if changed:
+        _flush()
+        record(
+            actor,
+            "assessment.template_updated",
+            template,
+            f"Засновник змінив самооцінювання «{template.title}» ({template.school_year_label})",
+            fields=changed,
+        )
+    return changed
 
 
 def delete_cycle_template(actor, template: CycleTemplate) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from dozq.audit.services import record
-from dozq.db import db, utcnow
+from dozq.db import apply_changes, db, utcnow
 from dozq.quality_system.models import (
     DEFAULT_LEVELS,
     DEFAULT_MAX_SCORE,
@@ -90,14 +90,6 @@ def _flush() -> None:
         db.session.flush()
     except StaleDataError as error:
         raise ConflictError(CONFLICT_MESSAGE) from error
-
-
-def _apply(obj, values: dict) -> list[str]:
-    """Set the values that differ; return the names of those that did."""
-    changed = sorted(name for name, value in values.items() if getattr(obj, name) != value)
-    for name in changed:
-        setattr(obj, name, values[name])
-    return changed
 
 
 def _words(items: list[str]) -> str:
@@ -284,7 +276,7 @@ def update_component(actor, component: QualityComponent, data: dict, version) ->
         values["title"] = _text(data, "title")
         if not values["title"]:
             raise DomainError("Вкажіть назву компонента.")
-    changed = _apply(component, values)
+    changed = apply_changes(component, values)
     if changed:
         _flush()
         labels = {"title": "назву", "description": "опис", "policies": "політики"}
@@ -366,7 +358,7 @@ def add_measure(actor, component: QualityComponent, data: dict) -> QualityMeasur
 
 def update_measure(actor, measure: QualityMeasure, data: dict, version) -> list[str]:
     check_version(measure, version)
-    changed = _apply(measure, _measure_values(data))
+    changed = apply_changes(measure, _measure_values(data))
     if changed:
         _flush()
         record(
@@ -428,7 +420,7 @@ def update_policy(actor, quality_policy: QualityPolicy, data: dict, version) -> 
     goal = _text(data, "goal")
     if not goal:
         raise DomainError("Сформулюйте основну мету політики.")
-    changed = _apply(quality_policy, {"goal": goal})
+    changed = apply_changes(quality_policy, {"goal": goal})
     if changed:
         _flush()
         record(
@@ -463,7 +455,7 @@ def update_orientation(actor, orientation: QualityOrientation, data: dict, versi
     text = _text(data, "text")
     if not text:
         raise DomainError("Сформулюйте орієнтир.")
-    changed = _apply(orientation, {"text": text})
+    changed = apply_changes(orientation, {"text": text})
     if changed:
         _flush()
         record(
@@ -552,7 +544,7 @@ def update_features(actor, institution_features: InstitutionFeatures, data: dict
         if value is not None and (not isinstance(value, int) or value < 0):
             raise DomainError(f"Вкажіть {FEATURE_LABELS[name]} цілим числом, не меншим за 0.")
         values[name] = value
-    changed = _apply(institution_features, values)
+    changed = apply_changes(institution_features, values)
     if changed:
         _flush()
         record(
@@ -875,7 +867,7 @@ def update_model(actor, model: SelfAssessmentModel, data: dict, version) -> list
         raise DomainError("Комплексне самооцінювання проводять раз на 2–10 років.")
     old_years = set(model.plan_school_years)
     old_kind, old_every = model.kind, model.comprehensive_every
-    changed = _apply(model, values)
+    changed = apply_changes(model, values)
     if not changed:
         return changed
     summary = "Змінено модель самооцінювання: " + ", ".join(MODEL_LABELS[n] for n in changed)
@@ -1001,7 +993,7 @@ def update_annual_plan(actor, plan: AnnualPlan, data: dict, version) -> list[str
     check_version(plan, version)
     values = _plan_values(data)
     _check_year_free(values["school_year"], plan)
-    changed = _apply(plan, values)
+    changed = apply_changes(plan, values)
     if changed:
         _flush()
         record(
@@ -1056,7 +1048,7 @@ def add_section(actor, plan: AnnualPlan, data: dict) -> AnnualPlanSection:
 
 def update_section(actor, section: AnnualPlanSection, data: dict, version) -> list[str]:
     check_version(section, version)
-    changed = _apply(section, {"title": _section_title(data)})
+    changed = apply_changes(section, {"title": _section_title(data)})
     if changed:
         _flush()
         record(
@@ -1136,7 +1128,7 @@ def create_programme(actor, data: dict) -> DevelopmentProgramme:
 
 def update_programme(actor, programme: DevelopmentProgramme, data: dict, version) -> list[str]:
     check_version(programme, version)
-    changed = _apply(programme, _programme_values(data))
+    changed = apply_changes(programme, _programme_values(data))
     if changed:
         _flush()
         record(

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dozq.audit.services import record
 from dozq.catalog.models import CatalogItem, InstitutionCatalog, ItemKind
-from dozq.db import db, utcnow
+from dozq.db import apply_changes, db, utcnow
 from dozq.surveys import library
 from dozq.surveys.models import (
     ANSWERED,
@@ -390,11 +390,7 @@ def update_questionnaire(actor, questionnaire: Questionnaire, data: dict, versio
             raise DomainError(LOCKED_BY_OFFER)
         if has_responses(questionnaire):
             raise DomainError(LOCKED_BY_RESPONSES)
-    changed = sorted(
-        name for name, value in values.items() if getattr(questionnaire, name) != value
-    )
-    for name in changed:
-        setattr(questionnaire, name, values[name])
+    changed = apply_changes(questionnaire, values)
     _flush()
     if changed:
         record(

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from dozq.audit.services import record
-from dozq.db import db
+from dozq.db import apply_changes, db
 from dozq.tenancy.models import Founder, Institution, InstitutionKind, Membership, Role
 from dozq.tenancy.scope import BYPASS_OPTION, Scope, current_scope, set_scope, tenant_scope
 from dozq.web.errors import ConflictError, DomainError
@@ -117,10 +117,6 @@ def check_version(obj, version: int | None) -> None:
         )
 
 
-def _changed(obj, values: dict) -> dict:
-    return {name: value for name, value in values.items() if getattr(obj, name) != value}
-
-
 def create_founder(actor, data: dict) -> Founder:
     """A new founder on the platform."""
     values = _clean(data, FOUNDER_FIELDS)
@@ -135,19 +131,19 @@ def create_founder(actor, data: dict) -> Founder:
     return founder
 
 
-def update_founder(actor, founder: Founder, data: dict) -> None:
+def update_founder(actor, founder: Founder, data: dict) -> list[str]:
     values = _clean(data, FOUNDER_FIELDS)
     clash = db.session.scalar(
         select(Founder.id).where(Founder.slug == values["slug"], Founder.id != founder.id)
     )
     if clash:
         raise DomainError("Така адреса вже зайнята іншим засновником.")
-    changed = _changed(founder, values)
-    for name, value in changed.items():
-        setattr(founder, name, value)
-    with tenant_scope(db.session, Scope.for_founder(founder.id, ())):
-        record(actor, "founder.updated", founder, "Змінено дані засновника", fields=sorted(changed))
-        db.session.flush()
+    changed = apply_changes(founder, values)
+    if changed:
+        with tenant_scope(db.session, Scope.for_founder(founder.id, ())):
+            record(actor, "founder.updated", founder, "Змінено дані засновника", fields=changed)
+            db.session.flush()
+    return changed
 
 
 def create_institution(actor, data: dict) -> Institution:
@@ -174,14 +170,14 @@ def create_institution(actor, data: dict) -> Institution:
     return institution
 
 
-def update_institution(actor, institution: Institution, data: dict, version: int | None) -> dict:
+def update_institution(
+    actor, institution: Institution, data: dict, version: int | None
+) -> list[str]:
     """Save the profile; returns what changed (empty when nothing did)."""
     check_version(institution, version)
     values = _clean(data, INSTITUTION_FIELDS)
     values["kind"] = InstitutionKind(values["kind"])
-    changed = _changed(institution, values)
-    for name, value in changed.items():
-        setattr(institution, name, value)
+    changed = apply_changes(institution, values)
     if changed:
         db.session.flush()
         record(
@@ -189,8 +185,8 @@ def update_institution(actor, institution: Institution, data: dict, version: int
             "institution.updated",
             institution,
             "Змінено профіль закладу: "
-            + ", ".join(INSTITUTION_FIELD_LABELS[name] for name in sorted(changed)),
-            fields=sorted(changed),
+            + ", ".join(INSTITUTION_FIELD_LABELS[name] for name in changed),
+            fields=changed,
         )
     return changed
 

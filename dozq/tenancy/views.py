@@ -81,12 +81,12 @@ def edit_founder(founder_id: int):
     form = FounderForm(obj=founder)
     if form.validate_on_submit():
         try:
-            services.update_founder(current_user, founder, form.data)
+            changed = services.update_founder(current_user, founder, form.data)
         except DomainError as error:
             form.slug.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Дані засновника збережено.", "success")
+            flash("Дані засновника збережено." if changed else "Змін не було.", "success")
             return redirect(url_for("admin.founders"), 303)
     return render("tenancy/founder_form.html", status=form_status(form), form=form, founder=founder)
 
