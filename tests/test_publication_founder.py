@@ -1,6 +1,7 @@
 """The founder's dashboard: side by side, alphabetical, published levels only, XLSX."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from dozq.auth.models import User
 from dozq.catalog.models import CatalogItem, ItemKind
 from dozq.db import db, utcnow
 from dozq.publication import founder, services
+from dozq.publication.charts import trend_chart
 from dozq.publication.founder import alphabetical, founder_board
 from dozq.publication.founder_views import rendered_rows
 from dozq.regulation.models import RegulationEdition
@@ -77,6 +79,14 @@ def test_levels_only_when_published_or_shared(app, world):
             )
             own = {root.code: root.score for root in assessment_queries.results(cycle).roots}
         assert {code: cell.score for code, cell in cells.items()} == own
+
+
+CSRF_TOKEN = re.compile(r'("X-CSRFToken": "|name="csrf_token" value=")[^"]+')
+
+
+def page_text(response) -> str:
+    """The page without its CSRF tokens: they carry the second they were signed at."""
+    return CSRF_TOKEN.sub(r"\1…", response.get_data(as_text=True))
 
 
 def test_published_cycle_shows_in_heat_map_page_and_xlsx(app, client, world, count_queries):
@@ -146,13 +156,13 @@ def test_after_a_write_only_the_institution_that_wrote_is_read_again(
         edition = db.session.scalar(select(RegulationEdition))
         edition.title = edition.title + " (уточнено)"
         db.session.commit()
-    after_write = client.get(url).get_data(as_text=True)
+    after_write = page_text(client.get(url))
     assert read_again == [(world.a2.institution_id,)]
-    assert client.get(url).get_data(as_text=True) == after_write
+    assert page_text(client.get(url)) == after_write
     assert len(read_again) == 1, "nothing is read while nobody writes"
     founder.kept_records.clear()
     rendered_rows.clear()
-    assert client.get(url).get_data(as_text=True) == after_write
+    assert page_text(client.get(url)) == after_write
     both = {world.a.institution_id, world.a2.institution_id}
     assert [set(ids) for ids in read_again[1:]] == [both], "from scratch: all at once"
 
@@ -270,7 +280,7 @@ def test_dashboard_queries_are_bounded_and_the_kept_board_follows_every_write(
         with count_queries() as kept:
             again = client.get(url)
         assert first.status_code == again.status_code == 200
-        assert again.get_data(as_text=True) == first.get_data(as_text=True)
+        assert page_text(again) == page_text(first)
         assert 'class="level-' in first.get_data(as_text=True)
         counts.append((len(cold), len(kept)))
     assert counts[0] == counts[1], counts
@@ -291,7 +301,7 @@ def test_dashboard_queries_are_bounded_and_the_kept_board_follows_every_write(
     reworded = client.get(url).get_data(as_text=True)
     assert "Освітнє середовище (нове формулювання)" in reworded
     # Another institution's regulation moves on: its row changes too.
-    before = client.get(url).get_data(as_text=True)
+    before = page_text(client.get(url))
     with app.app_context(), scope_of(world.a2.institution_id):
         edition = db.session.scalar(select(RegulationEdition))
         assert edition is not None
@@ -300,7 +310,7 @@ def test_dashboard_queries_are_bounded_and_the_kept_board_follows_every_write(
     with count_queries() as after_write:
         client.get(url)
     assert len(after_write) == counts[0][0], "a write of any institution computes it afresh"
-    assert client.get(url).get_data(as_text=True) == before
+    assert page_text(client.get(url)) == before
 
 
 def test_trend_is_of_published_results_and_the_latest_cycle_of_each_year(app, client, world):
@@ -416,9 +426,13 @@ def test_a_shared_draft_shows_the_levels_of_its_own_roll_up(app, client, world, 
     assert len(counted) <= 10, counted.statements
 
 
-def test_each_year_shows_its_latest_cycle_and_its_own_questionnaires(app, world):
-    """A newer draft of a year is the cycle shown (its levels hidden), while the trend
-    keeps the year's latest published results; a questionnaire shows in its own year."""
+RETAKE = "=Повторне самооцінювання"
+
+
+def test_each_year_shows_its_latest_cycle_and_its_own_questionnaires(app, client, world):
+    """A newer draft of a year is the cycle shown, and it does not hide the levels
+    published before it (named beside it); the trend keeps the year's latest published
+    results; a questionnaire shows in its own year."""
     with app.app_context():
         move(world, CycleStatus.DISCUSSED, CycleStatus.PUBLISHED)
     _more_published_years(app, world, 1)
@@ -434,7 +448,7 @@ def test_each_year_shows_its_latest_cycle_and_its_own_questionnaires(app, world)
             db.session.add(
                 AssessmentCycle(
                     **{name: getattr(cycle, name) for name in same},
-                    title="Повторне самооцінювання",
+                    title=RETAKE,
                     status=CycleStatus.RATING,
                 )
             )
@@ -457,12 +471,33 @@ def test_each_year_shows_its_latest_cycle_and_its_own_questionnaires(app, world)
         return next(r for r in board.rows if r.institution.id == world.a.institution_id)
 
     shown = row_of_a(this_year)
-    assert shown.cycle_title == "Повторне самооцінювання"
-    assert shown.cycle_status == CycleStatus.RATING and not shown.levels_visible
-    assert published.codes
-    assert {shown.cell(code).text for code in published.codes} == {"не оприлюднено"}
+    assert shown.cycle_title == RETAKE and shown.cycle_status == CycleStatus.RATING
+    before = row_of_a(published)
+    assert shown.levels_visible and shown.levels_title == before.cycle_title
+    assert published.codes and this_year.codes == published.codes
+    assert this_year.cells(shown) == published.cells(before)
     assert this_year.trend == published.trend and len(this_year.trend) == 2
     assert "Анкета минулого року" not in [title for title, _n, _rate in shown.surveys]
     earlier = row_of_a(last_year)
     assert earlier.levels_visible and earlier.cycle_status == CycleStatus.PUBLISHED
     assert ("Анкета минулого року", 0, "0 %") in earlier.surveys
+    sign_in_as(app, client, world.a.founder_admin_id)
+    page = client.get(f"/f/{world.a.founder_slug}/dashboard/?school_year={year}")
+    assert f"рівні — за «{before.cycle_title}»" in page.get_data(as_text=True)
+    export = client.get(f"/f/{world.a.founder_slug}/dashboard/export.xlsx?school_year={year}")
+    sheet = load_workbook(io.BytesIO(export.data))["Заклади"]
+    row = next(row for row in sheet.iter_rows() if row[2].value == RETAKE)
+    # A title that starts with «=» stays words: the founder's spreadsheet runs nothing.
+    assert row[2].data_type == "s"
+    assert row[3].value == f"{CycleStatus.RATING.label}; рівні — за «{before.cycle_title}»"
+
+
+def test_the_trend_chart_keeps_every_bar_inside_it():
+    """Bars stand on the baseline; a scale of an institution's own that goes beyond
+    four stretches the axis instead of drawing past the top of the chart."""
+    usual = trend_chart([("2024/2025", 2.0, "2,00"), ("2025/2026", 4.0, "4,00")], "Динаміка")
+    assert [bar.y + bar.height for bar in usual.bars] == [usual.baseline] * 2
+    assert usual.bars[1].height == 2 * usual.bars[0].height
+    wider = trend_chart([("2024/2025", 2.5, "2,50"), ("2025/2026", 5.0, "5,00")], "Динаміка")
+    assert min(bar.y for bar in wider.bars) >= 0
+    assert wider.bars[1].height == usual.bars[1].height

@@ -58,11 +58,23 @@ def test_scan_is_idempotent_and_mails_when_smtp_is_configured(app, world, sent_m
             ).all()
             assert any("обговорення" in text for text in teacher)
             before = db.session.scalar(select(func.count(Notification.id)))
-        assert any("Придбати дидактичні ігри" in mail["body"] for mail in sent_mail)
+        letter = next(mail for mail in sent_mail if "Придбати дидактичні ігри" in mail["body"])
+        # The letter's link works outside dozq: the server's address, then the page.
+        assert f"{app.config['BASE_URL']}/i/{world.a.slug}/" in letter["body"]
         second = app.test_cli_runner().invoke(args=["dozq", "notify-due"])
         assert "Нових сповіщень: 0" in second.output
         with scope_of(world.a.institution_id):
             assert db.session.scalar(select(func.count(Notification.id))) == before
+            # Three days later the deadline has passed: a reminder of its own.
+            with app.test_request_context():
+                overdue = notifications.scan_due(world.a.slug, date.today() + timedelta(days=3))
+            assert overdue >= 1
+            texts = db.session.scalars(
+                select(Notification.text).where(
+                    Notification.user_id == world.a.users[Role.DIRECTOR]
+                )
+            ).all()
+            assert any(text.startswith("Минув строк рішення «Придбати") for text in texts)
 
 
 def test_list_mark_read_and_foreign_notification(app, client, world):

@@ -57,6 +57,13 @@ def test_create_update_publish_withdraw(app, world):
             )
             assert programme.status == ProgrammeStatus.PUBLISHED
             assert programme.approval_text == "протокол педагогічної ради № 3 від 01.09.2026"
+            # What was approved stays as approved while it is published.
+            with pytest.raises(DomainError, match="зніміть її з оприлюднення"):
+                services.update_programme(director, programme, {"subject": "Інше"}, [], None)
+            with pytest.raises(DomainError, match="зніміть її з оприлюднення"):
+                services.record_results(director, programme, "Інші результати", None)
+            assert programme.subject == "Адаптація дітей раннього віку"
+            assert programme.results == "Діти адаптувалися"
             services.withdraw_programme(director, programme, programme.version)
             assert programme.status == ProgrammeStatus.DRAFT
             with pytest.raises(DomainError):
@@ -145,6 +152,23 @@ def test_director_creates_edits_and_publishes(app, client, world):
     public = client.get(f"/p/{world.a.slug}/monitoring/{programme_id}")
     assert public.status_code == 200
     assert "Мовленнєвий розвиток дітей" in public.get_data(as_text=True)
+    assert "Редагувати програму" not in text and "Зберегти результати" not in text
+    sent_back = client.get(f"{base(world)}/{programme_id}/edit", follow_redirects=True)
+    assert sent_back.request.path == url and "зніміть її з оприлюднення" in sent_back.get_data(
+        as_text=True
+    )
+    for path, data in (
+        ("edit", {"subject": "Непогоджена зміна", "version": version + 2}),
+        ("results", {"results": "Непогоджені результати", "version": version + 2}),
+    ):
+        refused = client.post(f"{base(world)}/{programme_id}/{path}", data=data)
+        assert refused.status_code == 422
+        body = refused.get_data(as_text=True)
+        # The refusal explained, and what was typed kept in the form.
+        assert "Програму оприлюднено такою, якою її затверджено" in body
+        assert next(value for value in data.values() if isinstance(value, str)) in body
+    public = client.get(f"/p/{world.a.slug}/monitoring/{programme_id}").get_data(as_text=True)
+    assert "Непогоджен" not in public
 
 
 def test_bad_input_answers_422_in_ukrainian_and_htmx_gets_the_fragment(app, client, world):

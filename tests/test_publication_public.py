@@ -123,6 +123,8 @@ def test_published_cycle_appears_with_levels_summary_decisions_and_open_data(app
     assert page.status_code == 200
     assert "Досягнення Альфа" in text and "Рішення Альфа" in text
     assert "Оприлюднено" in text
+    # How the results were approved: the protocol of the council that discussed them.
+    assert f"педагогічної ради (протокол № 3 від {date.today():%d.%m.%Y})" in text
     data = json.loads(client.get(f"/p/{world.a.slug}/data.json").get_data(as_text=True))
     assert {row["cycle_id"] for row in data["results"]} == {cycle_id}
     assert [p["subject"] for p in data["monitoring_programmes"]] == ["Оприлюднена програма Альфа"]
@@ -137,6 +139,8 @@ def test_only_the_embed_page_may_be_framed(client, world):
     assert embed.status_code == 200
     assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in embed.headers
+    # Its links lead to pages that refuse frames: they open outside the frame.
+    assert '<base target="_blank">' in embed.get_data(as_text=True)
     page = client.get(f"/p/{world.a.slug}/")
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
@@ -149,6 +153,8 @@ def test_founder_page_lists_its_institutions_alphabetically(client, world):
     body = page.get_data(as_text=True)
     assert f"/p/{world.a.slug}/" in body and f"/p/{world.a2.slug}/" in body
     assert "Бета" not in body
+    # The published programme is linked: to its institution's monitoring section.
+    assert f'/p/{world.a.slug}/#monitoring-title">оприлюднено програм: 1</a>' in body
     assert client.get("/pf/no-such-founder/").status_code == 404
 
 

@@ -24,7 +24,9 @@ class BarChart:
 
 
 def trend_chart(points, title: str, maximum: float = 4.0) -> BarChart:
-    """Bars of (label, value, value text) on a 0..maximum axis."""
+    """Bars of (label, value, value text) on a 0..maximum axis, stretched to the largest
+    value when a scale of the institutions' own goes beyond it."""
+    maximum = max([maximum, *(float(value or 0) for _label, value, _text in points)])
     width, height, top, bottom = 480, 200, 20, 30
     usable = height - top - bottom
     count = max(len(points), 1)

@@ -89,9 +89,12 @@ class Row:
     institution: InstitutionRef
     regulation: str = "не розпочато"
     regulation_published: bool = False
+    #: The year's latest cycle: how far the institution's work has gone.
     cycle_title: str = ""
     cycle_status: CycleStatus | None = None
     levels_visible: bool = False
+    #: The cycle whose levels are shown, when not the latest (a newer one under way).
+    levels_title: str = ""
     #: direction code → Cell of the shown cycle's visible results.
     results: dict = field(default_factory=dict)
     #: direction code → its wording in the shown cycle's catalog.
@@ -128,6 +131,9 @@ class Record:
     idle: Row
     #: school year → its latest cycle (the one shown), with its results.
     shown: dict
+    #: school year → the latest of its cycles whose results the founder may see
+    #: (published, or any when the institution shares its drafts).
+    levelled: dict
     #: school year → the questionnaires published for it: (title, responses, rate) …
     surveys: dict
     #: Does it share its drafts' levels with the founder?
@@ -148,14 +154,16 @@ class Record:
         fields = {"surveys": self.surveys.get(school_year, ())}
         if school_year in self.shown:
             cycle = self.shown[school_year]
-            visible = cycle.status in PUBLISHED or self.sharing
-            fields.update(
-                cycle_title=cycle.title, cycle_status=cycle.status, levels_visible=visible
-            )
-            if visible:
-                found = cycle.results
-                fields["results"] = {code: _cell(*result[:3]) for code, result in found.items()}
-                fields["titles"] = {code: result[3] or code for code, result in found.items()}
+            fields.update(cycle_title=cycle.title, cycle_status=cycle.status)
+            levelled = self.levelled.get(school_year)
+            if levelled is not None:
+                found = levelled.results
+                fields.update(
+                    levels_visible=True,
+                    levels_title="" if levelled is cycle else levelled.title,
+                    results={code: _cell(*result[:3]) for code, result in found.items()},
+                    titles={code: result[3] or code for code, result in found.items()},
+                )
         idle = self.idle
         return Row(idle.institution, idle.regulation, idle.regulation_published, **fields)
 
@@ -527,13 +535,24 @@ def _records() -> dict[int, Record]:
     }
 
 
+def _levelled(by_year: list[_Cycle], sharing: bool) -> _Cycle | None:
+    """Of a year's cycles (oldest first), the one whose levels the founder sees: the
+    latest visible one with results, else the latest visible one. A newer cycle only
+    planned or under way does not hide the levels published before it."""
+    visible = [cycle for cycle in by_year if sharing or cycle.status in PUBLISHED]
+    with_results = [cycle for cycle in visible if cycle.results]
+    return (with_results or visible or [None])[-1]
+
+
 def _record(idle: Row, cycles: dict[int, list[_Cycle]], surveys: dict, sharing: bool) -> Record:
     """An institution's Record from its cycles (by school year) and questionnaires."""
+    levelled = {year: _levelled(by_year, sharing) for year, by_year in cycles.items()}
     return Record(
         (alphabetical(idle.institution.short_name), idle.institution.id),
         _history(cycles),
         idle,
         {year: by_year[-1] for year, by_year in cycles.items()},
+        {year: cycle for year, cycle in levelled.items() if cycle is not None},
         {year: tuple(found) for year, found in surveys.items()},
         sharing,
     )

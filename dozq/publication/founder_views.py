@@ -110,6 +110,14 @@ def index():
     )
 
 
+def _cycle_state(row) -> str:
+    if row.cycle_status is None:
+        return ""
+    if row.levels_title:
+        return f"{row.cycle_status.label}; рівні — за «{row.levels_title}»"
+    return row.cycle_status.label
+
+
 @bp.get("/export.xlsx")
 @requires(Role.FOUNDER_ADMIN)
 def export():
@@ -130,7 +138,7 @@ def export():
             row.institution.short_name,
             row.regulation,
             row.cycle_title or "немає циклу",
-            row.cycle_status.label if row.cycle_status else "",
+            _cycle_state(row),
         ]
         fills = []
         for cell in board.cells(row).values():
@@ -138,6 +146,10 @@ def export():
             fills.append(XLSX_FILLS.get(cell.css))
         values.append("; ".join(f"{t}: {n}, {r}" for t, n, r in row.surveys))
         sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                # Institutions' own words (a title that starts with «=»): text, never run.
+                cell.data_type = "s"
         for offset, colour in enumerate(fills):
             if colour:
                 sheet.cell(sheet.max_row, 5 + offset).fill = PatternFill(

@@ -51,8 +51,9 @@ def notify(users, text: str, url: str = "", key: str | None = None) -> list[Noti
         db.session.add(note)
         created.append(note)
         if current_app.config.get("MAIL_SERVER") and user.email:
-            body = text + (f"\n\n{url}" if url else "")
-            send_mail(user.email, "dozq: сповіщення", body)
+            # A letter is read outside dozq: its link carries the server's address.
+            address = current_app.config["BASE_URL"].rstrip("/") + url if url else ""
+            send_mail(user.email, "dozq: сповіщення", text + (f"\n\n{address}" if address else ""))
     db.session.flush()
     return created
 
@@ -164,7 +165,8 @@ def scan_due(slug: str, today: date | None = None) -> int:
                 f"{'Минув' if overdue else 'Наближається'} строк рішення "
                 f"«{decision.what[:200]}»: {decision.due_on:%d.%m.%Y}.",
                 link("institution.assessment.index"),
-                key=f"decision-due:{decision.id}",
+                # Its own key once overdue: the reminder before does not silence it.
+                key=f"decision-{'overdue' if overdue else 'due'}:{decision.id}",
             )
         )
     return count

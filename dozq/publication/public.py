@@ -14,9 +14,12 @@ from sqlalchemy.orm import joinedload
 from dozq.assessment import queries as assessment_queries
 from dozq.assessment.models import (
     AssessmentCycle,
+    CycleDiscussion,
     CycleStatus,
     CycleTransition,
+    DiscussionKind,
     ManagementDecision,
+    PedagogicalCouncilMeeting,
 )
 from dozq.catalog.models import ItemKind
 from dozq.db import db
@@ -31,6 +34,8 @@ PUBLISHED_CYCLE = (CycleStatus.PUBLISHED, CycleStatus.CLOSED)
 class PublishedCycle:
     cycle: AssessmentCycle
     published_at: datetime | None
+    #: The pedagogical council's meeting that discussed the results (its protocol).
+    council: PedagogicalCouncilMeeting | None = None
 
 
 def published_cycles() -> list[PublishedCycle]:
@@ -49,7 +54,20 @@ def published_cycles() -> list[PublishedCycle]:
         .where(AssessmentCycle.status.in_(PUBLISHED_CYCLE))
         .order_by(AssessmentCycle.school_year.desc(), AssessmentCycle.id.desc())
     ).all()
-    return [PublishedCycle(cycle, at) for cycle, at in rows]
+    councils = {}
+    if rows:
+        discussed = db.session.execute(
+            select(CycleDiscussion.cycle_id, PedagogicalCouncilMeeting)
+            .join(CycleDiscussion.council_meeting)
+            .where(
+                CycleDiscussion.cycle_id.in_([cycle.id for cycle, _at in rows]),
+                CycleDiscussion.kind == DiscussionKind.COUNCIL,
+            )
+            .order_by(CycleDiscussion.held_on, CycleDiscussion.id)
+        ).all()
+        # The latest council discussion of each cycle: the one that settled its results.
+        councils = dict(discussed)
+    return [PublishedCycle(cycle, at, councils.get(cycle.id)) for cycle, at in rows]
 
 
 def published_cycle_or_none(cycle_id: int) -> PublishedCycle | None:

@@ -77,10 +77,25 @@ def create_programme(actor, values: dict, indicator_ids=()) -> MonitoringProgram
     return programme
 
 
+PUBLISHED_IS_FROZEN = (
+    "Програму оприлюднено такою, якою її затверджено. Щоб змінити програму чи її "
+    "результати, спершу зніміть її з оприлюднення, а після змін оприлюдніть знову з "
+    "реквізитами наказу або протоколу, яким їх затверджено."
+)
+
+
+def _refuse_if_published(programme: MonitoringProgramme) -> None:
+    """The public page shows what the order or protocol approved: no change slips in
+    under an approval given to something else."""
+    if programme.status == ProgrammeStatus.PUBLISHED:
+        raise DomainError(PUBLISHED_IS_FROZEN)
+
+
 def update_programme(
     actor, programme: MonitoringProgramme, values: dict, indicator_ids=(), version=None
 ) -> MonitoringProgramme:
     check_version(programme, version)
+    _refuse_if_published(programme)
     _check_subject(values)
     items = resolve_indicators(indicator_ids)
     for name in TEXT_FIELDS:
@@ -98,6 +113,7 @@ def update_programme(
 
 def record_results(actor, programme: MonitoringProgramme, results: str, version=None):
     check_version(programme, version)
+    _refuse_if_published(programme)
     programme.results = (results or "").strip()
     db.session.flush()
     record(

@@ -1,6 +1,6 @@
 """Internal monitoring programmes: everyone reads, director and methodologist edit and publish."""
 
-from flask import Blueprint, abort, flash, make_response, redirect, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from dozq.db import db
@@ -14,7 +14,7 @@ from dozq.publication.forms import (
     SettingsForm,
     WithdrawForm,
 )
-from dozq.publication.models import MonitoringProgramme, Notification
+from dozq.publication.models import MonitoringProgramme, Notification, ProgrammeStatus
 from dozq.tenancy.access import requires
 from dozq.tenancy.models import INSTITUTION_ROLES, MANAGERS, Role
 from dozq.web.errors import DomainError
@@ -102,6 +102,9 @@ def _show(programme, results_form=None, publish_form=None, status: int = 200):
 @requires(*MANAGERS)
 def edit(monitoring_programme_id: int):
     programme = db.get_or_404(MonitoringProgramme, monitoring_programme_id)
+    if programme.status == ProgrammeStatus.PUBLISHED and request.method == "GET":
+        flash(services.PUBLISHED_IS_FROZEN, "warning")
+        return redirect(url_for(".show", monitoring_programme_id=programme.id), 303)
     form = ProgrammeForm(obj=programme)
     form.set_indicators(queries.indicator_choices())
     if not form.is_submitted():
