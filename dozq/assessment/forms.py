@@ -390,6 +390,33 @@ class MonitoringForm(Form):
     submit = SubmitField("Зберегти")
 
 
+class InternalMonitoringForm(Form):
+    """Evidence taken from one of the institution's internal monitoring programmes."""
+
+    programme_id = SelectField(
+        "Програма внутрішнього моніторингу",
+        coerce=coerce_optional_int,
+        validators=[required("Оберіть програму моніторингу.")],
+        description="Доказом можуть бути лише результати: програму без результатів не обирають.",
+    )
+    occurred_on = date_field("Дата результатів")
+    title = StringField("Назва доказу", validators=optional_text(300))
+    body = text_area(
+        "Результати коротко",
+        description="Якщо залишити порожнім, буде взято результати з програми.",
+    )
+    indicator_ids = SelectMultipleField(
+        "Інші індикатори",
+        coerce=int,
+        description=(
+            "Індикатори, які моніторить програма і які входять до обсягу самооцінювання, "
+            "буде пов’язано з доказом самі; за потреби оберіть ще."
+        ),
+    )
+    files = files_field()
+    submit = SubmitField("Зберегти")
+
+
 class StaffEvidenceForm(Form):
     cycle_id = SelectField("Самооцінювання", coerce=int)
     occurred_on = date_field("Дата")

@@ -7,8 +7,9 @@ Its status moves only along ``TRANSITIONS``; every move is a ``CycleTransition``
 row (who, when) besides the audit entry.
 
 Evidence is one table for every method (``Evidence``): an observation, a study
-of documents, an interview or focus group, an external monitoring result or a
-staff member's note. The columns only one kind uses are nullable; the rows a
+of documents, an interview or focus group, an external monitoring result, the
+results of one of the institution's internal monitoring programmes or a staff
+member's note. The columns only one kind uses are nullable; the rows a
 kind has many of live in child tables (checklist answers, observers, files).
 All of an indicator's evidence is therefore one query, whatever the method.
 
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dozq.catalog.models import CatalogItem, InstitutionCatalog, Method
 from dozq.db import Timestamped, UTCDateTime, Versioned, db, utcnow
 from dozq.files.models import StoredFile
+from dozq.publication.models import MonitoringProgramme
 from dozq.quality_system.models import (
     AnnualPlanSection,
     DevelopmentProgramme,
@@ -473,6 +475,7 @@ class EvidenceKind(StrEnum):
     DOCUMENT_STUDY = "document_study"
     INTERVIEW = "interview"
     EXTERNAL_MONITORING = "external_monitoring"
+    INTERNAL_MONITORING = "internal_monitoring"
     STAFF_NOTE = "staff_note"
 
     @property
@@ -489,6 +492,7 @@ EVIDENCE_KIND_LABELS = {
     EvidenceKind.DOCUMENT_STUDY: "вивчення документації",
     EvidenceKind.INTERVIEW: "інтерв’ю або фокус-група",
     EvidenceKind.EXTERNAL_MONITORING: "результати зовнішнього моніторингу",
+    EvidenceKind.INTERNAL_MONITORING: "результати внутрішнього моніторингу",
     EvidenceKind.STAFF_NOTE: "доказ працівника",
 }
 
@@ -592,12 +596,18 @@ class Evidence(InstitutionOwned, Timestamped, db.Model):
     # External monitoring.
     monitoring_source: Mapped[MonitoringSource | None] = mapped_column(_enum(MonitoringSource))
     source_name: Mapped[str] = mapped_column(String(300), default="")
+    # Internal monitoring: the institution's programme the results were taken from
+    # (its results are copied into ``body``, so they stay if the programme is deleted).
+    monitoring_programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("monitoring_programme.id", ondelete="SET NULL"), index=True
+    )
 
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
     observed_user: Mapped["User | None"] = relationship(  # noqa: F821
         foreign_keys=[observed_user_id]
     )
     template: Mapped[ChecklistTemplate | None] = relationship()
+    monitoring_programme: Mapped[MonitoringProgramme | None] = relationship()
     answers: Mapped[list["EvidenceAnswer"]] = relationship(
         order_by="EvidenceAnswer.position", cascade="all, delete-orphan", passive_deletes=True
     )

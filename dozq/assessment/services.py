@@ -65,6 +65,7 @@ from dozq.catalog.models import CatalogItem, InstitutionCatalog, ItemKind, Metho
 from dozq.db import apply_changes, db, utcnow
 from dozq.files.services import store_upload
 from dozq.files.storage import storage
+from dozq.publication.models import MonitoringProgramme
 from dozq.quality_system.models import (
     AnnualPlan,
     AnnualPlanSection,
@@ -1113,6 +1114,60 @@ def record_monitoring(actor, cycle: AssessmentCycle, data: dict, uploads=()) -> 
         uploads,
         "assessment.monitoring_recorded",
         f"«{cycle.title}»: додано результати моніторингу ({evidence.source_name})",
+    )
+
+
+def programme_indicator_ids(cycle: AssessmentCycle, programme: MonitoringProgramme) -> list[int]:
+    """The indicators ``programme`` monitors that are in the cycle's scope (its catalog
+    and, for a cycle of chosen directions, those directions)."""
+    in_scope = {
+        node.id
+        for node in queries.results(
+            cycle, with_previous=False, with_methods=False, with_counts=False
+        ).indicators
+    }
+    return [
+        link.catalog_item_id for link in programme.indicators if link.catalog_item_id in in_scope
+    ]
+
+
+def programme_without_results(programme: MonitoringProgramme) -> str:
+    return (
+        f"У програмі моніторингу «{_short(programme.subject)}» ще немає результатів. "
+        "Доказом можуть бути лише результати: спершу внесіть їх у програмі моніторингу."
+    )
+
+
+def record_internal_monitoring(
+    actor, cycle: AssessmentCycle, programme: MonitoringProgramme, data: dict, uploads=()
+) -> Evidence:
+    """Results of one of the institution's internal monitoring programmes: the evidence
+    names the programme, keeps its results (or the summary written instead) and is
+    linked to the programme's indicators in the cycle's scope, besides those chosen."""
+    _check_collecting(cycle)
+    results = (programme.results or "").strip()
+    if not results:
+        raise DomainError(programme_without_results(programme))
+    chosen = [int(item_id) for item_id in data.get("indicator_ids") or ()]
+    indicator_ids = dict.fromkeys([*programme_indicator_ids(cycle, programme), *chosen])
+    if not indicator_ids:
+        raise DomainError(
+            f"Жоден індикатор програми «{_short(programme.subject)}» не входить до обсягу "
+            "цього самооцінювання: оберіть індикатори, про які свідчать її результати."
+        )
+    evidence = _new_evidence(
+        actor, cycle, EvidenceKind.INTERNAL_MONITORING, data, list(indicator_ids)
+    )
+    evidence.monitoring_programme_id = programme.id
+    evidence.body = evidence.body or _text({"body": results}, "body", 20000)
+    evidence.title = evidence.title or f"Внутрішній моніторинг: {_short(programme.subject, 250)}"
+    return _finish_evidence(
+        actor,
+        evidence,
+        uploads,
+        "assessment.internal_monitoring_recorded",
+        f"«{cycle.title}»: додано результати внутрішнього моніторингу "
+        f"«{_short(programme.subject)}»",
     )
 
 

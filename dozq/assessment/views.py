@@ -25,6 +25,7 @@ from dozq.assessment.forms import (
     DocumentStudyForm,
     FilesForm,
     FounderRequestForm,
+    InternalMonitoringForm,
     InterviewForm,
     LinkMeetingForm,
     MemberForm,
@@ -43,6 +44,7 @@ from dozq.assessment.forms import (
     StaffEvidenceForm,
     TemplateForm,
     TransitionForm,
+    optional_id_choices,
 )
 from dozq.assessment.models import (
     TRANSITION_LABELS,
@@ -62,6 +64,8 @@ from dozq.assessment.models import (
 from dozq.assessment.scoring import indicators_of
 from dozq.catalog.models import CatalogItem, ItemKind, Method
 from dozq.db import db
+from dozq.publication import queries as publication_queries
+from dozq.publication.models import MonitoringProgramme
 from dozq.quality_system.models import (
     AnnualPlan,
     AnnualPlanSection,
@@ -710,6 +714,67 @@ def record_monitoring(assessment_cycle_id: int):
         "assessment/monitoring_form.html",
         filtered=False,
         show_all=True,
+    )
+
+
+@bp.route("/<int:assessment_cycle_id>/internal-monitoring/new", methods=["GET", "POST"])
+@requires(*ANY)
+def record_internal_monitoring(assessment_cycle_id: int):
+    """Results of one of the institution's internal monitoring programmes as evidence:
+    ``?programme=<id>`` fills the form with that programme's results and indicators."""
+    cycle = queries.cycle_or_404(assessment_cycle_id)
+    programmes = publication_queries.programmes()
+    form = InternalMonitoringForm()
+    form.programme_id.choices = optional_id_choices(
+        {
+            programme.id: programme.subject
+            + ("" if programme.results.strip() else " (результатів ще немає)")
+            for programme in programmes
+        },
+        "— оберіть програму —",
+    )
+    form.indicator_ids.choices, groups, _filtered = _indicator_groups(cycle, None, True)
+    chosen = None
+    if request.method == "GET":
+        form.occurred_on.data = _today()
+        _preselect(form)
+        wanted = request.args.get("programme", type=int)
+        chosen = next((programme for programme in programmes if programme.id == wanted), None)
+        if chosen is not None:
+            form.programme_id.data = chosen.id
+            form.body.data = chosen.results
+            if cycle.collects and chosen.results.strip():
+                form.indicator_ids.data = list(
+                    dict.fromkeys(
+                        [
+                            *(form.indicator_ids.data or ()),
+                            *services.programme_indicator_ids(cycle, chosen),
+                        ]
+                    )
+                )
+    status = form_status(form)
+    if form.validate_on_submit():
+        programme = db.get_or_404(MonitoringProgramme, form.programme_id.data)
+        try:
+            evidence = services.record_internal_monitoring(
+                current_user, cycle, programme, form.data, request.files.getlist(form.files.name)
+            )
+        except DomainError as error:
+            status = refused(form, error)
+        else:
+            db.session.commit()
+            return _done(
+                url_for("institution.assessment.evidence", evidence_id=evidence.id),
+                "Результати внутрішнього моніторингу додано.",
+            )
+    return render(
+        "assessment/internal_monitoring_form.html",
+        status=status,
+        cycle=cycle,
+        form=form,
+        groups=groups,
+        programmes=programmes,
+        chosen=chosen,
     )
 
 
